@@ -38,6 +38,7 @@ export const SETTINGS = [
   s('server', 'HOST', 'string', '127.0.0.1', 'Address to listen on.'),
   s('server', 'PORT', 'int', '11434', 'Port to listen on (0 picks a free one).', { min: 0, max: 65535 }),
   s('server', 'SHUTDOWN_GRACE_SECONDS', 'number', '30', 'On SIGINT/SIGTERM, how long in-flight requests and streams may finish.', { min: 0 }),
+  s('server', 'MAX_REQUEST_BYTES', 'int', String(32 * 1024 * 1024), 'Largest accepted request body; larger ones get 413 request_too_large.', { min: 1024 }),
   s('server', 'IS_LOCAL_DEPLOYMENT', 'bool', 'true', 'true: one process, what a laptop wants. false (several worker processes) is not available in this version.'),
   // Pool and transport
   s('transport', 'POOL_MAX_CONNECTIONS', 'int', '100', 'Most upstream requests in flight at once (further ones wait up to HTTP_POOL_TIMEOUT).', { min: 1 }),
@@ -73,6 +74,9 @@ export const SETTINGS = [
   s('observability', 'LOG_LEVEL', 'choice', 'info', 'Console and log.jsonl level.', { choices: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] }),
   s('observability', 'LOG_FILE_PATH', 'path', 'log.jsonl', 'JSON log (info and up); empty = no file.'),
   s('observability', 'ERROR_LOG_FILE_PATH', 'path', 'error.jsonl', 'JSON log of errors only; empty = no file.'),
+  s('observability', 'LOG_MAX_BYTES', 'int', '10485760', 'Bytes a log file may reach before it is rotated to <file>.1.', { min: 1024 }),
+  s('observability', 'LOG_MAX_FILES', 'int', '5', 'Rotated files kept per log (<file>.1 ... <file>.N).', { min: 1 }),
+  s('observability', 'LOG_BODIES', 'bool', 'false', 'Log request and response bodies at debug level (may contain private data).'),
 ] as const satisfies readonly SettingSpec[]
 
 export type SettingName = (typeof SETTINGS)[number]['env']

@@ -146,13 +146,30 @@ export type OpenAIContentPart =
   | { type: 'image_url'; image_url: { url: string; detail?: string } }
   | { type: 'file'; file: { file_data?: string; file_id?: string; filename?: string } }
 
-export interface OpenAIToolCall { id: string; type: 'function'; function: { name: string; arguments: string }; [key: string]: unknown }
+export interface OpenAIToolCall {
+  id: string
+  type: 'function'
+  function: { name: string; arguments: string }
+  /** Gemini's OpenAI endpoint: the thought signature that must come back on the next request. */
+  extra_content?: { google?: { thought_signature?: string } }
+  [key: string]: unknown
+}
 
-export type OpenAIChatMessage =
-  | { role: 'system' | 'developer'; content: string }
-  | { role: 'user'; content: string | OpenAIContentPart[] }
-  | { role: 'assistant'; content: string | null; tool_calls?: OpenAIToolCall[]; [key: string]: unknown }
-  | { role: 'tool'; tool_call_id: string; content: string }
+export interface OpenAISystemMessage { role: 'system' | 'developer'; content: string }
+export interface OpenAIUserMessage { role: 'user'; content: string | OpenAIContentPart[] }
+export interface OpenAIAssistantMessage {
+  role: 'assistant'
+  content: string | null
+  tool_calls?: OpenAIToolCall[]
+  /** DeepSeek thinking mode: required on assistant turns that called tools. */
+  reasoning_content?: string
+  /** OpenRouter: the reasoning items of that turn, sent back verbatim. */
+  reasoning_details?: OpenAIReasoningDetail[]
+  [key: string]: unknown
+}
+export interface OpenAIToolMessage { role: 'tool'; tool_call_id: string; content: string }
+
+export type OpenAIChatMessage = OpenAISystemMessage | OpenAIUserMessage | OpenAIAssistantMessage | OpenAIToolMessage
 
 export interface OpenAITool { type: 'function'; function: { name: string; description?: string; parameters?: Record<string, unknown>; strict?: boolean } }
 
@@ -170,6 +187,11 @@ export interface OpenAIChatRequest {
   tool_choice?: 'auto' | 'none' | 'required' | { type: 'function'; function: { name: string } }
   parallel_tool_calls?: boolean
   reasoning_effort?: string
+  /** OpenRouter's unified reasoning control. */
+  reasoning?: { effort?: string; max_tokens?: number; enabled?: boolean }
+  /** DeepSeek thinking-mode switch. */
+  thinking?: { type: 'enabled' | 'disabled' }
+  top_k?: number
   response_format?: unknown
   user?: string
   [key: string]: unknown

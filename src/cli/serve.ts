@@ -1,0 +1,58 @@
+import type { Config } from '../config/schema'
+import { buildDeps } from '../proxy/deps'
+import { createApp } from '../server/app'
+import { createAppLogger } from '../log/app-logger'
+import { VERSION } from '../version'
+
+/** Starts the proxy and resolves with the exit code once it has shut down (SIGINT / SIGTERM). */
+export async function serve(config: Config): Promise<number> {
+  const { logger, close: closeLogger, onRequestDone } = createAppLogger(config)
+  const deps = buildDeps(config, logger, { onRequestDone })
+  const app = createApp(deps)
+  let server: ReturnType<typeof Bun.serve>
+  try {
+    server = Bun.serve({
+      hostname: config.HOST,
+      port: config.PORT,
+      fetch: app.fetch,
+      // Streams stay alive through pings; long non-streaming answers switch the timeout off per request.
+      idleTimeout: 255,
+      maxRequestBodySize: config.MAX_REQUEST_BYTES + 1024 * 1024,
+    })
+  } catch (e) {
+    const err = e as { code?: string; message?: string }
+    if (err.code === 'EADDRINUSE' || /in use/i.test(err.message ?? '')) {
+      console.error(`ccproxy: port ${config.PORT} on ${config.HOST} is already in use; pick another with --port N (or PORT=N; 0 picks a free port).`)
+    } else if (err.code === 'EACCES') {
+      console.error(`ccproxy: not allowed to listen on ${config.HOST}:${config.PORT}; pick a port above 1024 with --port N.`)
+    } else {
+      console.error(`ccproxy: cannot listen on ${config.HOST}:${config.PORT}: ${err.message ?? e}`)
+    }
+    closeLogger()
+    return 1
+  }
+  const url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${server.port}`
+  logger.info({ url, version: VERSION, upstream: config.OPENAI_BASE_URL.join(','), provider: deps.profile.name, big_model: config.BIG_MODEL_NAME, small_model: config.SMALL_MODEL_NAME }, `ccproxy ${VERSION} listening on ${url}`)
+
+  return new Promise<number>((resolve) => {
+    let stopping = false
+    const shutdown = async (signal: string) => {
+      if (stopping) return
+      stopping = true
+      const graceMs = config.SHUTDOWN_GRACE_SECONDS * 1000
+      logger.info({ signal, in_flight: server.pendingRequests, grace_s: config.SHUTDOWN_GRACE_SECONDS }, `${signal}: no longer accepting; letting in-flight requests finish`)
+      const drained = server.stop(false).then(() => true)
+      const timedOut = new Promise<boolean>((r) => setTimeout(() => r(false), graceMs))
+      const clean = await Promise.race([drained, timedOut])
+      if (!clean) {
+        logger.warn({ in_flight: server.pendingRequests }, 'grace period over; closing the remaining connections')
+        await server.stop(true)
+      }
+      logger.info('stopped')
+      closeLogger()
+      resolve(0)
+    }
+    process.on('SIGINT', () => void shutdown('SIGINT'))
+    process.on('SIGTERM', () => void shutdown('SIGTERM'))
+  })
+}

@@ -1,0 +1,26 @@
+import { errorResponse, invalidRequest, toProxyError } from '../server/errors'
+import { validateCountTokensRequest } from '../translate/validate'
+import type { ProxyDeps } from './deps'
+import { readBodyText } from './body'
+import { newRequestId } from './messages'
+
+/** POST /v1/messages/count_tokens: a local tiktoken estimate, `{input_tokens}`, flagged as an estimate. */
+export async function handleCountTokens(deps: ProxyDeps, request: Request): Promise<Response> {
+  const requestId = newRequestId()
+  try {
+    const text = await readBodyText(request, deps.config.MAX_REQUEST_BYTES)
+    let json: unknown
+    try {
+      json = JSON.parse(text)
+    } catch (e) {
+      throw invalidRequest(`The request body is not valid JSON: ${(e as Error).message}`)
+    }
+    const req = validateCountTokensRequest(json)
+    const inputTokens = deps.countTokens(req)
+    return new Response(JSON.stringify({ input_tokens: inputTokens }), {
+      headers: { 'content-type': 'application/json', 'request-id': requestId, 'x-ccproxy-token-count': 'estimate' },
+    })
+  } catch (err) {
+    return errorResponse(toProxyError(err), requestId)
+  }
+}

@@ -1,0 +1,60 @@
+import type { Config } from '../config/schema'
+import type { Logger } from 'pino'
+import { UpstreamClient, type UpstreamEndpoint } from '../upstream/client'
+import { compileModelMap, mapModel } from '../translate/models'
+import { detectProvider, getProfile, type ProviderProfile } from '../translate/providers'
+import { TokenCounter, encodingForModel } from '../tokens/count'
+import type { AnthropicCountTokensRequest } from '../translate/types'
+import type { RequestRecord } from './messages'
+
+/** Everything a request handler needs, built once at start-up. */
+export interface ProxyDeps {
+  readonly config: Config
+  readonly profile: ProviderProfile
+  readonly upstream: UpstreamClient
+  readonly logger: Logger
+  readonly startedAt: number
+  mapModel(requested: string): string
+  countTokens(req: AnthropicCountTokensRequest): number
+  /** Headers taken from the client request and passed upstream (trace context). */
+  forwardHeaders?(request: Request): Record<string, string> | undefined
+  /** Called once per finished request (access log, metrics). */
+  onRequestDone?(rec: RequestRecord, totalMs: number): void
+  /** Milliseconds of upstream silence before an `event: ping` (10 s). */
+  pingIntervalMs?: number
+}
+
+/** The upstream API key: OPENAI_API_KEY, else OPENROUTER_API_KEY. */
+export function upstreamKey(config: Config): string | undefined {
+  return config.OPENAI_API_KEY || config.OPENROUTER_API_KEY
+}
+
+/** Builds the upstream endpoint for the first configured base URL. */
+export function buildEndpoint(config: Config, profile: ProviderProfile): UpstreamEndpoint {
+  const baseUrl = config.OPENAI_BASE_URL[0]
+  const key = upstreamKey(config)
+  const headers = { ...(key ? profile.authHeaders(key) : {}), ...profile.extraHeaders }
+  return { baseUrl, headers, chatUrl: (model) => profile.chatUrl(baseUrl, model, config) }
+}
+
+/** Wires the request-path dependencies from the settings. */
+export function buildDeps(config: Config, logger: Logger, extra: Partial<ProxyDeps> = {}): ProxyDeps {
+  const providerName = config.UPSTREAM_PROVIDER === 'auto' ? detectProvider(config.OPENAI_BASE_URL[0]) : config.UPSTREAM_PROVIDER
+  const profile = getProfile(providerName as Parameters<typeof getProfile>[0])
+  const modelMap = compileModelMap(config.MODEL_MAP)
+  const counter = new TokenCounter(encodingForModel(config.BIG_MODEL_NAME))
+  const upstream = new UpstreamClient(buildEndpoint(config, profile), config, {
+    onRetry: (i) => logger.warn({ request_id: i.requestId, attempt: i.attempt, delay_ms: Math.round(i.delayMs), reason: i.reason }, 'retrying upstream request'),
+    onTimeout: (i) => logger.warn({ request_id: i.requestId, timeout: i.kind, timeout_ms: i.timeoutMs }, 'upstream first-byte timeout (HTTP_READ_TIMEOUT)'),
+  })
+  return {
+    config,
+    profile,
+    upstream,
+    logger,
+    startedAt: Date.now(),
+    mapModel: (m) => mapModel(m, { BIG_MODEL_NAME: config.BIG_MODEL_NAME, SMALL_MODEL_NAME: config.SMALL_MODEL_NAME, MODEL_MAP: modelMap }),
+    countTokens: (req) => counter.countRequest(req),
+    ...extra,
+  }
+}

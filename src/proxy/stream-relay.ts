@@ -1,0 +1,192 @@
+import { SSEDecoder } from '../sse/decoder'
+import { encodeEvent, PING_EVENT } from '../sse/encoder'
+import { ProxyError, errorEvent, errorResponse } from '../server/errors'
+import type { AnthropicStreamEvent, OpenAIChatChunk } from '../translate/types'
+import type { createStreamTranslator } from '../translate/stream'
+
+type Translator = ReturnType<typeof createStreamTranslator>
+
+/** How a relayed stream ended, for logs and metrics. */
+export interface StreamSummary {
+  outcome: 'complete' | 'error' | 'client_gone'
+  error?: { type: string; message: string }
+  /** Milliseconds from relay start to the first content event sent to the client. */
+  firstContentMs?: number
+  chunks: number
+  replacedBytes: number
+}
+
+export interface RelayOptions {
+  upstream: Response
+  translator: Translator
+  requestId: string
+  /** Aborts the upstream request. */
+  abortUpstream: (reason?: unknown) => void
+  pingIntervalMs: number
+  idleTimeoutMs: number
+  /** Milliseconds left of MAX_STREAM_SECONDS for the whole answer. */
+  totalTimeoutMs: number
+  headers: Record<string, string>
+  onDone: (summary: StreamSummary) => void
+}
+
+const encoder = new TextEncoder()
+const TIMEOUT = Symbol('timeout')
+
+/**
+ * Reads the upstream SSE body, translates it chunk by chunk and returns the Anthropic SSE Response.
+ * Until the first translated event exists nothing is committed, so an upstream error that arrives first still
+ * becomes a real HTTP status. After that, errors become `event: error`; upstream silence gets `event: ping`
+ * every pingIntervalMs and fails after idleTimeoutMs; a client that leaves aborts the upstream at once.
+ */
+export async function relayStream(opts: RelayOptions): Promise<Response> {
+  const { translator, requestId } = opts
+  const reader = opts.upstream.body!.getReader()
+  const decoder = new SSEDecoder()
+  const startedAt = performance.now()
+  const deadline = startedAt + opts.totalTimeoutMs
+  const summary: StreamSummary = { outcome: 'complete', chunks: 0, replacedBytes: 0 }
+  let finished = false
+  let pending: Promise<ReadableStreamReadResult<Uint8Array>> | undefined
+
+  /** Feeds decoded SSE messages to the translator; returns the translated events. */
+  const translate = (msgs: { data: string }[], out: AnthropicStreamEvent[]) => {
+    for (const m of msgs) {
+      if (finished) return
+      const data = m.data
+      if (data === '[DONE]') {
+        out.push(...translator.end(true))
+        finished = true
+        return
+      }
+      if (data === '') continue
+      let chunk: OpenAIChatChunk
+      try {
+        chunk = JSON.parse(data)
+      } catch {
+        continue
+      }
+      summary.chunks++
+      out.push(...translator.push(chunk))
+      if (translator.failed) finished = true
+    }
+  }
+
+  /** One read from upstream, raced against a timer; returns TIMEOUT when the timer fires first. */
+  const readOnce = async (waitMs: number) => {
+    pending ??= reader.read()
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const r = await Promise.race([pending, new Promise<typeof TIMEOUT>((res) => (timer = setTimeout(() => res(TIMEOUT), Math.max(0, waitMs))))])
+    clearTimeout(timer)
+    if (r !== TIMEOUT) pending = undefined
+    return r
+  }
+
+  /** Reads until events exist, the stream ends, or `waitMs` passes. */
+  const readEvents = async (waitMs: number): Promise<AnthropicStreamEvent[] | typeof TIMEOUT> => {
+    const out: AnthropicStreamEvent[] = []
+    const until = performance.now() + waitMs
+    while (out.length === 0 && !finished) {
+      const r = await readOnce(until - performance.now())
+      if (r === TIMEOUT) return TIMEOUT
+      if (r.done) {
+        translate(decoder.end(), out)
+        if (!finished) out.push(...translator.end(false))
+        finished = true
+        break
+      }
+      translate(decoder.push(r.value), out)
+    }
+    return out
+  }
+
+  const fail = (err: ProxyError): AnthropicStreamEvent => ({ type: 'error', error: { type: err.type, message: err.message } })
+
+  // Pre-commit phase: wait (bounded by the ping interval) for the first events.
+  let first: AnthropicStreamEvent[] | typeof TIMEOUT
+  try {
+    first = await readEvents(Math.min(opts.pingIntervalMs, opts.totalTimeoutMs))
+  } catch (err) {
+    first = [fail(new ProxyError('api_error', `The upstream stream broke: ${(err as Error)?.message ?? err}`))]
+    finished = true
+  }
+  if (first !== TIMEOUT && !translator.started) {
+    const errEv = first.find((e) => e.type === 'error') as Extract<AnthropicStreamEvent, { type: 'error' }> | undefined
+    if (errEv) {
+      opts.abortUpstream()
+      summary.outcome = 'error'
+      summary.error = errEv.error
+      opts.onDone(summary)
+      const status = errEv.error.type === 'invalid_request_error' ? 400 : errEv.error.type === 'overloaded_error' ? 529 : errEv.error.type === 'rate_limit_error' ? 429 : 502
+      return errorResponse(new ProxyError(errEv.error.type, errEv.error.message, { status }), requestId)
+    }
+  }
+
+  const stream = new ReadableStream<Uint8Array>({
+    async start(controller) {
+      const send = (events: AnthropicStreamEvent[]) => {
+        if (events.length === 0) return
+        let s = ''
+        for (const ev of events) {
+          if (summary.firstContentMs === undefined && ev.type === 'content_block_delta') summary.firstContentMs = performance.now() - startedAt
+          if (ev.type === 'error') {
+            summary.outcome = 'error'
+            summary.error = ev.error
+          }
+          s += encodeEvent(ev)
+        }
+        controller.enqueue(encoder.encode(s))
+      }
+      try {
+        if (first === TIMEOUT) controller.enqueue(encoder.encode(encodeEvent(translator.start()) + PING_EVENT))
+        else send(first)
+        let silentSince = performance.now()
+        while (!finished) {
+          const now = performance.now()
+          const left = deadline - now
+          if (left <= 0) {
+            send([fail(new ProxyError('timeout_error', `The answer took longer than MAX_STREAM_SECONDS (${Math.round(opts.totalTimeoutMs / 1000)} s).`))])
+            opts.abortUpstream()
+            break
+          }
+          const idleLeft = silentSince + opts.idleTimeoutMs - now
+          if (idleLeft <= 0) {
+            send([fail(new ProxyError('timeout_error', `The upstream sent nothing for ${Math.round(opts.idleTimeoutMs / 1000)} s (STREAM_IDLE_TIMEOUT).`))])
+            opts.abortUpstream()
+            break
+          }
+          const events = await readEvents(Math.min(opts.pingIntervalMs, idleLeft, left))
+          if (events === TIMEOUT) {
+            if (performance.now() - silentSince >= opts.pingIntervalMs - 1) controller.enqueue(encoder.encode(PING_EVENT))
+            continue
+          }
+          silentSince = performance.now()
+          send(events)
+        }
+      } catch (err) {
+        if (summary.outcome !== 'client_gone') {
+          try {
+            controller.enqueue(encoder.encode(errorEvent(new ProxyError('api_error', `The upstream stream broke: ${(err as Error)?.message ?? err}`))))
+          } catch {}
+          summary.outcome = 'error'
+        }
+      }
+      summary.replacedBytes = decoder.replacedBytes
+      try {
+        controller.close()
+      } catch {}
+      reader.releaseLock?.()
+      opts.onDone(summary)
+    },
+    cancel(reason) {
+      summary.outcome = 'client_gone'
+      finished = true
+      opts.abortUpstream(reason)
+      reader.cancel().catch(() => {})
+    },
+  })
+  return new Response(stream, {
+    status: 200,
+    headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'request-id': requestId, ...opts.headers },
+  })
+}
