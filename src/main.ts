@@ -1,4 +1,4 @@
 #!/usr/bin/env bun
 import { runCli } from './cli/run'
 
-process.exitCode = await runCli(Bun.argv.slice(2))
+process.exit(await runCli(Bun.argv.slice(2)))

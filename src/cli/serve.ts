@@ -6,8 +6,8 @@ import { VERSION } from '../version'
 
 /** Starts the proxy and resolves with the exit code once it has shut down (SIGINT / SIGTERM). */
 export async function serve(config: Config): Promise<number> {
-  const { logger, close: closeLogger, onRequestDone } = createAppLogger(config)
-  const deps = buildDeps(config, logger, { onRequestDone })
+  const { logger, close: closeLogger } = createAppLogger(config)
+  const deps = buildDeps(config, logger)
   const app = createApp(deps)
   let server: ReturnType<typeof Bun.serve>
   try {

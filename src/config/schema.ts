@@ -21,7 +21,7 @@ export interface SettingSpec {
 function s<E extends string, K extends SettingKind, D extends string | undefined>(
   group: string, env: E, kind: K, def: D, doc: string, extra: Partial<SettingSpec> = {},
 ): SettingSpec & { env: E; kind: K; default: D } {
-  return { group, env, kind, default: def, doc, ...extra }
+  return { group, env, kind, default: def, doc, ...extra } as SettingSpec & { env: E; kind: K; default: D }
 }
 
 export const SETTINGS = [

@@ -100,6 +100,18 @@ export const isFailureStatus = (status: number) => status >= 500 || status === 4
 
 const statusClass = (status: number) => (status >= 100 && status < 600 ? `${Math.floor(status / 100)}xx` : 'other')
 
+const zeroCounters = () => ({
+  total: 0,
+  errors: 0,
+  byStatusModel: new Map<string, { statusClass: string; model: string; count: number }>(),
+  tokens: { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 },
+  retries: 0,
+  timeouts: Object.fromEntries(TIMEOUT_KINDS.map((k) => [k, 0])) as Record<TimeoutKind, number>,
+  breakerTransitions: 0,
+  limiterWaits: 0,
+  cache: { hit: 0, miss: 0, joined: 0 } as Record<CacheResult, number>,
+})
+
 class Latency {
   readonly all: Histogram
   readonly window: WindowedHistogram
@@ -134,18 +146,10 @@ export class Metrics {
   private readonly latency: { total: Latency; firstByte: Latency; upstream: Latency; limiterWait: Latency }
   private readonly tps: WindowedHistogram
   private readonly recentCounts: WindowedCounter<(typeof RECENT_KEYS)[number]>
-  private total = 0
+  private c = zeroCounters()
   private inFlight = 0
-  private errors = 0
-  private byStatusModel = new Map<string, { statusClass: string; model: string; count: number }>()
-  private tokens = { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 }
-  private retries = 0
-  private timeouts = Object.fromEntries(TIMEOUT_KINDS.map((k) => [k, 0])) as Record<TimeoutKind, number>
   private breakerState: BreakerStateName = 'closed'
-  private breakerTransitions = 0
   private limiter = { rpm: null as number | null, tpm: null as number | null, queueLength: 0, pressure: null as number | null }
-  private limiterWaits = 0
-  private cacheCounts = { hit: 0, miss: 0, joined: 0 }
   private upstreamReachable: boolean | null = null
 
   constructor(opts: MetricsOptions = {}) {
@@ -167,9 +171,9 @@ export class Metrics {
   /** Records a finished request: status, upstream model, timings in ms and token usage. */
   requestFinished(r: FinishedRequest): void {
     if (this.inFlight > 0) this.inFlight--
-    this.total++
+    this.c.total++
     const failed = isFailureStatus(r.status)
-    if (failed) this.errors++
+    if (failed) this.c.errors++
     this.countStatusModel(statusClass(r.status), r.model || 'unknown')
     this.recentCounts.add('requests')
     if (failed) this.recentCounts.add('errors')
@@ -178,10 +182,11 @@ export class Metrics {
     if (r.upstreamMs != null) this.latency.upstream.observe(r.upstreamMs)
     const t = r.tokens
     if (!t) return
-    this.tokens.input += t.input || 0
-    this.tokens.output += t.output || 0
-    this.tokens.cacheRead += t.cacheRead || 0
-    this.tokens.cacheCreation += t.cacheCreation || 0
+    const sum = this.c.tokens
+    sum.input += t.input || 0
+    sum.output += t.output || 0
+    sum.cacheRead += t.cacheRead || 0
+    sum.cacheCreation += t.cacheCreation || 0
     this.recentCounts.add('inputTokens', t.input || 0)
     const generationMs = r.stream && r.firstByteMs != null ? r.totalMs - r.firstByteMs : (r.upstreamMs ?? r.totalMs)
     if (t.output > 0 && generationMs > 0) {
@@ -193,12 +198,12 @@ export class Metrics {
 
   /** Counts one upstream retry. */
   retry(): void {
-    this.retries++
+    this.c.retries++
   }
 
   /** Counts one timeout of the given kind. */
   timeout(kind: TimeoutKind): void {
-    if (kind in this.timeouts) this.timeouts[kind]++
+    if (kind in this.c.timeouts) this.c.timeouts[kind]++
   }
 
   /** Sets the breaker gauge (does not count a transition; see `breakerTransition`). */
@@ -208,7 +213,7 @@ export class Metrics {
 
   /** Counts one breaker state change. */
   breakerTransition(): void {
-    this.breakerTransitions++
+    this.c.breakerTransitions++
   }
 
   /** Sets the limiter gauges: effective limits, queue length and, optionally, its own 0..1 pressure. */
@@ -218,13 +223,13 @@ export class Metrics {
 
   /** Records that a request waited `ms` for a limiter permit. */
   limiterWait(ms: number): void {
-    this.limiterWaits++
+    this.c.limiterWaits++
     this.latency.limiterWait.observe(ms)
   }
 
   /** Counts one response-cache lookup outcome. */
   cache(result: CacheResult): void {
-    if (result in this.cacheCounts) this.cacheCounts[result]++
+    if (result in this.c.cache) this.c.cache[result]++
   }
 
   /** Records the last upstream reachability check (null = unknown). */
@@ -259,7 +264,7 @@ export class Metrics {
 
   /** Request counts by status class and upstream model (for Prometheus). */
   requestCounts(): Array<{ statusClass: string; model: string; count: number }> {
-    return [...this.byStatusModel.values()].map((x) => ({ ...x }))
+    return [...this.c.byStatusModel.values()].map((x) => ({ ...x }))
   }
 
   /** The lifetime histograms, in ms except `outputTokensPerSecond` (recent window only). */
@@ -275,20 +280,20 @@ export class Metrics {
     const tps = this.tps.recent(this.windowMs)
     const byClass: Record<string, number> = { '2xx': 0, '4xx': 0, '5xx': 0 }
     const byModel: Record<string, number> = {}
-    for (const x of this.byStatusModel.values()) {
+    for (const x of this.c.byStatusModel.values()) {
       byClass[x.statusClass] = (byClass[x.statusClass] ?? 0) + x.count
       byModel[x.model] = (byModel[x.model] ?? 0) + x.count
     }
     const mem = this.memoryUsage()
-    const c = this.cacheCounts
-    const lookups = c.hit + c.miss
+    const { c } = this
+    const lookups = c.cache.hit + c.cache.miss
     const health = this.healthInput()
     const windowSeconds = this.windowMs / 1000
     return {
       timestamp_ms: now,
       uptime_seconds: (now - this.startedAt) / 1000,
       window_seconds: windowSeconds,
-      requests: { total: this.total, in_flight: this.inFlight, errors_total: this.errors, by_status_class: byClass, by_model: byModel },
+      requests: { total: c.total, in_flight: this.inFlight, errors_total: c.errors, by_status_class: byClass, by_model: byModel },
       recent: {
         requests: recent.requests,
         errors: recent.errors,
@@ -301,10 +306,10 @@ export class Metrics {
         upstream: this.latency.upstream.summary(this.windowMs),
       },
       tokens: {
-        input_total: this.tokens.input,
-        output_total: this.tokens.output,
-        cache_read_total: this.tokens.cacheRead,
-        cache_creation_total: this.tokens.cacheCreation,
+        input_total: c.tokens.input,
+        output_total: c.tokens.output,
+        cache_read_total: c.tokens.cacheRead,
+        cache_creation_total: c.tokens.cacheCreation,
       },
       output_tokens_per_second: {
         recent_mean: recent.generationMs > 0 ? recent.outputTokens / (recent.generationMs / 1000) : null,
@@ -312,18 +317,18 @@ export class Metrics {
         p95: tps.percentile(95),
         count: tps.count,
       },
-      retries_total: this.retries,
-      timeouts_total: { ...this.timeouts },
-      breaker: { state: this.breakerState, state_code: STATE_CODE[this.breakerState], transitions_total: this.breakerTransitions },
+      retries_total: c.retries,
+      timeouts_total: { ...c.timeouts },
+      breaker: { state: this.breakerState, state_code: STATE_CODE[this.breakerState], transitions_total: c.breakerTransitions },
       limiter: {
         rpm_effective: this.limiter.rpm,
         tpm_effective: this.limiter.tpm,
         queue_length: this.limiter.queueLength,
-        waits_total: this.limiterWaits,
+        waits_total: c.limiterWaits,
         wait_ms: this.latency.limiterWait.summary(this.windowMs),
         pressure: health.limiterPressure,
       },
-      cache: { hits_total: c.hit, misses_total: c.miss, joins_total: c.joined, hit_ratio: lookups ? c.hit / lookups : null },
+      cache: { hits_total: c.cache.hit, misses_total: c.cache.miss, joins_total: c.cache.joined, hit_ratio: lookups ? c.cache.hit / lookups : null },
       process: { rss_bytes: mem.rss, heap_used_bytes: mem.heapUsed, heap_total_bytes: mem.heapTotal, external_bytes: mem.external },
       health: healthScore(health),
     }
@@ -331,15 +336,7 @@ export class Metrics {
 
   /** Zeroes every counter and histogram; gauges (in flight, breaker, limiter) and uptime are kept. */
   reset(): void {
-    this.total = 0
-    this.errors = 0
-    this.byStatusModel.clear()
-    this.tokens = { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 }
-    this.retries = 0
-    for (const k of TIMEOUT_KINDS) this.timeouts[k] = 0
-    this.breakerTransitions = 0
-    this.limiterWaits = 0
-    this.cacheCounts = { hit: 0, miss: 0, joined: 0 }
+    this.c = zeroCounters()
     for (const l of Object.values(this.latency)) l.reset()
     this.tps.reset()
     this.recentCounts.reset()
@@ -354,12 +351,12 @@ export class Metrics {
 
   private countStatusModel(cls: string, model: string): void {
     let key = `${cls} ${model}`
-    if (!this.byStatusModel.has(key) && this.byStatusModel.size >= MAX_MODELS * 2) {
+    if (!this.c.byStatusModel.has(key) && this.c.byStatusModel.size >= MAX_MODELS * 2) {
       model = 'other'
       key = `${cls} other`
     }
-    const entry = this.byStatusModel.get(key)
+    const entry = this.c.byStatusModel.get(key)
     if (entry) entry.count++
-    else this.byStatusModel.set(key, { statusClass: cls, model, count: 1 })
+    else this.c.byStatusModel.set(key, { statusClass: cls, model, count: 1 })
   }
 }

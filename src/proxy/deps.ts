@@ -6,6 +6,8 @@ import { detectProvider, getProfile, type ProviderProfile } from '../translate/p
 import { TokenCounter, encodingForModel } from '../tokens/count'
 import type { AnthropicCountTokensRequest } from '../translate/types'
 import type { RequestRecord } from './messages'
+import { Metrics } from '../metrics/registry'
+import { logRequest } from '../log/app-logger'
 
 /** Everything a request handler needs, built once at start-up. */
 export interface ProxyDeps {
@@ -13,13 +15,16 @@ export interface ProxyDeps {
   readonly profile: ProviderProfile
   readonly upstream: UpstreamClient
   readonly logger: Logger
+  readonly metrics: Metrics
   readonly startedAt: number
   mapModel(requested: string): string
   countTokens(req: AnthropicCountTokensRequest): number
   /** Headers taken from the client request and passed upstream (trace context). */
   forwardHeaders?(request: Request): Record<string, string> | undefined
-  /** Called once per finished request (access log, metrics). */
-  onRequestDone?(rec: RequestRecord, totalMs: number): void
+  /** Called once per finished request: metrics, the access log, then `observe` when given. */
+  onRequestDone(rec: RequestRecord, totalMs: number): void
+  /** Extra observer of finished requests (tests). */
+  observe?(rec: RequestRecord, totalMs: number): void
   /** Milliseconds of upstream silence before an `event: ping` (10 s). */
   pingIntervalMs?: number
 }
@@ -47,14 +52,29 @@ export function buildDeps(config: Config, logger: Logger, extra: Partial<ProxyDe
     onRetry: (i) => logger.warn({ request_id: i.requestId, attempt: i.attempt, delay_ms: Math.round(i.delayMs), reason: i.reason }, 'retrying upstream request'),
     onTimeout: (i) => logger.warn({ request_id: i.requestId, timeout: i.kind, timeout_ms: i.timeoutMs }, 'upstream first-byte timeout (HTTP_READ_TIMEOUT)'),
   })
-  return {
+  const metrics = extra.metrics ?? new Metrics()
+  const deps: ProxyDeps = {
     config,
     profile,
     upstream,
     logger,
+    metrics,
     startedAt: Date.now(),
+    onRequestDone(rec, totalMs) {
+      metrics.requestFinished({
+        status: rec.status,
+        model: rec.upstreamModel ?? 'unknown',
+        totalMs,
+        firstByteMs: rec.firstByteMs,
+        stream: rec.stream ?? false,
+        tokens: rec.usage && { input: rec.usage.input_tokens, output: rec.usage.output_tokens, cacheRead: rec.usage.cache_read_input_tokens, cacheCreation: rec.usage.cache_creation_input_tokens },
+      })
+      logRequest(logger, rec, totalMs)
+      deps.observe?.(rec, totalMs)
+    },
     mapModel: (m) => mapModel(m, { BIG_MODEL_NAME: config.BIG_MODEL_NAME, SMALL_MODEL_NAME: config.SMALL_MODEL_NAME, MODEL_MAP: modelMap }),
     countTokens: (req) => counter.countRequest(req),
     ...extra,
   }
+  return deps
 }

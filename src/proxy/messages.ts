@@ -26,6 +26,11 @@ export interface RequestRecord {
   usage?: AnthropicUsage
   error?: string
   outcome?: StreamSummary['outcome']
+  /** Response cache result (hit, miss, joined). */
+  cache?: string
+  /** Bodies, only when LOG_BODIES is on. */
+  requestBody?: unknown
+  responseBody?: unknown
 }
 
 /**
@@ -34,10 +39,11 @@ export interface RequestRecord {
  */
 export async function handleMessages(deps: ProxyDeps, request: Request, requestId = newRequestId()): Promise<Response> {
   const startedAt = performance.now()
+  deps.metrics.requestStarted()
   const rec: RequestRecord = { requestId, status: 200 }
   const finish = (status: number, extra: Partial<RequestRecord> = {}) => {
     Object.assign(rec, extra, { status })
-    deps.onRequestDone?.(rec, performance.now() - startedAt)
+    deps.onRequestDone(rec, performance.now() - startedAt)
   }
   try {
     const text = await readBodyText(request, deps.config.MAX_REQUEST_BYTES)

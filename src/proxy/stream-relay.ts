@@ -47,7 +47,7 @@ export async function relayStream(opts: RelayOptions): Promise<Response> {
   const deadline = startedAt + opts.totalTimeoutMs
   const summary: StreamSummary = { outcome: 'complete', chunks: 0, replacedBytes: 0 }
   let finished = false
-  let pending: Promise<ReadableStreamReadResult<Uint8Array>> | undefined
+  let pending: ReturnType<typeof reader.read> | undefined
 
   /** Feeds decoded SSE messages to the translator; returns the translated events. */
   const translate = (msgs: { data: string }[], out: AnthropicStreamEvent[]) => {

@@ -6,8 +6,10 @@
  * The OPEN → HALF_OPEN move happens when the breaker is next looked at (allow, state, snapshot).
  */
 
+/** The breaker's three states. */
 export type BreakerState = 'CLOSED' | 'OPEN' | 'HALF_OPEN'
 
+/** CIRCUIT_BREAKER_* settings (recovery in ms) and the clock. */
 export interface CircuitBreakerOptions {
   failureThreshold: number
   recoveryTimeoutMs: number
@@ -18,8 +20,10 @@ export interface CircuitBreakerOptions {
 /** allow()'s answer: go (as a half-open trial or not), or fail fast and retry after the given time. */
 export type BreakerDecision = { ok: true; trial: boolean } | { ok: false; retryAfterMs: number }
 
+/** One state change, as listeners receive it. */
 export interface BreakerTransition { from: BreakerState; to: BreakerState; at: number; consecutiveFailures: number }
 
+/** The breaker as health reports show it. */
 export interface BreakerSnapshot {
   state: BreakerState
   consecutiveFailures: number

@@ -1,3 +1,5 @@
+import type { DocumentDecoration } from 'elysia'
+
 /** OpenAPI operation details (request and response schemas) for every route, shown at /swagger. */
 
 const json = (schema: object, description: string) => ({ description, content: { 'application/json': { schema } } })
@@ -80,8 +82,8 @@ const errors = {
 }
 
 /** The `detail` of each route. */
-export function openApiDetails() {
-  return {
+export function openApiDetails(): Record<'messages' | 'countTokens' | 'models' | 'health', DocumentDecoration> {
+  const details = {
     messages: {
       tags: ['messages'],
       summary: 'Create a message (Anthropic Messages API), streaming or not',
@@ -113,5 +115,5 @@ export function openApiDetails() {
       responses: { 200: json({ type: 'object', properties: { status: { type: 'string', enum: ['ok', 'degraded', 'down'] }, version: { type: 'string' }, uptime_s: { type: 'number' } } }, 'ok or degraded'), 503: json({ type: 'object' }, 'down') },
     },
   }
+  return details as unknown as Record<'messages' | 'countTokens' | 'models' | 'health', DocumentDecoration>
 }
-

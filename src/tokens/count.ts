@@ -6,6 +6,7 @@
 import type { Tiktoken, TiktokenEncoding } from 'tiktoken'
 import type { AnthropicMessage, AnthropicTool } from '../translate/types.ts'
 import { TokenMemo } from './memo.ts'
+import { createEncoder } from './tiktoken-loader.ts'
 
 /** Per message: the chat format's start/role/end markers (OpenAI cookbook: 3 per message + 1 for the role). */
 export const TOKENS_PER_MESSAGE = 4
@@ -13,8 +14,9 @@ export const TOKENS_PER_MESSAGE = 4
 export const REPLY_PRIMING_TOKENS = 3
 /** Per tool_use block: the call's id, type and function wrapper. */
 export const TOKENS_PER_TOOL_CALL = 4
-/** Per tool definition, and once for the tools preamble, as the upstream renders them into the prompt. */
+/** Per tool definition, as the upstream renders tools into the prompt. */
 export const TOKENS_PER_TOOL = 8
+/** Once per request that has tools: the preamble the tool definitions sit in. */
 export const TOOLS_PREAMBLE_TOKENS = 12
 /**
  * Images are never tokenized (their base64 is not text). Anthropic charges about width×height/750 tokens and
@@ -54,6 +56,7 @@ export interface CountableRequest {
 /** Memo statistics: lookups answered from the memo, lookups that had to tokenize, entries held. */
 export interface TokenCounterStats { hits: number; misses: number; entries: number }
 
+/** Memo tuning. */
 export interface TokenCounterOptions {
   /** Most texts remembered (least recently used evicted first); default 100,000. */
   maxEntries?: number
@@ -67,8 +70,7 @@ function loadEncoder(encoding: string): Tiktoken | null {
   let encoder = encoders.get(encoding)
   if (encoder !== undefined) return encoder
   try {
-    const tiktoken = require('tiktoken') as typeof import('tiktoken')
-    encoder = tiktoken.get_encoding(encoding as TiktokenEncoding)
+    encoder = createEncoder(encoding)
   } catch {
     encoder = null
   }

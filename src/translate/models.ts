@@ -1,12 +1,12 @@
-/** The settings mapModel reads. */
+/** A compiled MODEL_MAP: glob patterns in their configured order. */
+export type CompiledModelMap = ReadonlyArray<{ readonly glob: string; readonly pattern: RegExp; readonly model: string }>
+
+/** The settings mapModel reads; MODEL_MAP as configured (`glob=model` strings) or already compiled. */
 export interface ModelMapConfig {
   readonly BIG_MODEL_NAME: string
   readonly SMALL_MODEL_NAME: string
-  readonly MODEL_MAP: readonly string[]
+  readonly MODEL_MAP: readonly string[] | CompiledModelMap
 }
-
-/** A compiled MODEL_MAP: glob patterns in their configured order. */
-export type CompiledModelMap = ReadonlyArray<{ readonly glob: string; readonly pattern: RegExp; readonly model: string }>
 
 /**
  * Compiles MODEL_MAP entries (`glob=model`, `*` any run of characters, `?` one character, case-insensitive,
@@ -27,18 +27,19 @@ export function compileModelMap(entries: readonly string[]): CompiledModelMap {
   return out
 }
 
-const compiledByList = new WeakMap<readonly string[], CompiledModelMap>()
+const compiledByList = new WeakMap<object, CompiledModelMap>()
 
-function compiledFor(list: readonly string[]): CompiledModelMap {
+function compiledFor(list: readonly string[] | CompiledModelMap): CompiledModelMap {
+  if (typeof list[0] !== 'string') return list as CompiledModelMap
   let compiled = compiledByList.get(list)
-  if (!compiled) compiledByList.set(list, (compiled = compileModelMap(list)))
+  if (!compiled) compiledByList.set(list, (compiled = compileModelMap(list as readonly string[])))
   return compiled
 }
 
 /**
  * The upstream model for a requested model name: the first MODEL_MAP match; else SMALL_MODEL_NAME for names
  * containing "haiku"; else BIG_MODEL_NAME for every other `claude-*` name; any other name passes unchanged
- * (so `--model deepseek-chat` reaches the upstream as is). The map is compiled once per MODEL_MAP array.
+ * (so `--model deepseek-chat` reaches the upstream as is). A string MODEL_MAP is compiled once per array.
  */
 export function mapModel(requested: string, cfg: ModelMapConfig): string {
   const map = cfg.MODEL_MAP.length ? compiledFor(cfg.MODEL_MAP) : undefined
@@ -95,10 +96,11 @@ const RULES: ReadonlyArray<readonly [RegExp, ModelRules]> = [
   [/^grok-4/, XAI_REASONING],
   [/^grok-3-mini/, { ...XAI_REASONING, efforts: ['low', 'high'] }],
   [/^grok-/, PLAIN],
-  [/^gemini-(?:2\.5|[3-9])/, { ...OPEN_REASONING, efforts: LMH }],
-  [/^gemini-/, PLAIN],
-  [/^claude-(?:3-5|3-opus|3-sonnet|3-haiku|instant|2)/, PLAIN],
-  [/^claude-/, OPEN_REASONING],
+  [/^gemini-(?:2\.5|[3-9])/, { ...OPEN_REASONING, efforts: LMH, outputCap: 65536 }],
+  [/^gemini-/, { ...PLAIN, outputCap: 8192 }],
+  [/^claude-(?:3[.-]5|3-opus|3-sonnet|3-haiku|instant|2)/, { ...PLAIN, outputCap: 8192 }],
+  [/^claude-(?:opus-4(?:[.-][01])?(?:$|-\d{8}))/, { ...OPEN_REASONING, outputCap: 32000 }],
+  [/^claude-/, { ...OPEN_REASONING, outputCap: 64000 }],
   [/qwen3|qwq|deepseek-r1|-r1(?:\b|$)|thinking|glm-4\.[5-9]|glm-[5-9]|minimax-m/, OPEN_REASONING],
   [/llama|mistral|mixtral|codestral|gemma|phi-?\d|qwen2|kimi-k2|command-r/, PLAIN],
 ]

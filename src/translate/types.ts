@@ -70,9 +70,9 @@ export type AnthropicThinkingConfig =
   | { type: 'disabled' }
   | { type: string; budget_tokens?: number }
 
-export interface AnthropicMessagesRequest {
+/** The fields messages and count_tokens requests share. */
+export interface AnthropicRequestBase {
   model: string
-  max_tokens: number
   messages: AnthropicMessage[]
   system?: string | AnthropicTextBlock[]
   stop_sequences?: string[]
@@ -88,7 +88,10 @@ export interface AnthropicMessagesRequest {
   [key: string]: unknown
 }
 
-export type AnthropicCountTokensRequest = Omit<AnthropicMessagesRequest, 'max_tokens'> & { max_tokens?: number }
+export interface AnthropicMessagesRequest extends AnthropicRequestBase { max_tokens: number }
+
+/** count_tokens takes no max_tokens (a client may still send one). */
+export interface AnthropicCountTokensRequest extends AnthropicRequestBase { max_tokens?: number }
 
 export type AnthropicStopReason = 'end_turn' | 'max_tokens' | 'stop_sequence' | 'tool_use' | 'pause_turn' | 'refusal' | 'model_context_window_exceeded'
 

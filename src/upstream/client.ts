@@ -14,7 +14,8 @@ export interface UpstreamEndpoint {
 
 /** Settings the client reads (seconds, as configured). */
 export interface UpstreamClientSettings {
-  HTTP_READ_TIMEOUT: number
+  HTTP_READ_TIMEOUT: number | undefined
+  MAX_STREAM_SECONDS: number
   PROVIDER_MAX_RETRIES: number
   PROVIDER_RETRY_BASE_DELAY: number
   PROVIDER_RETRY_JITTER: number
@@ -87,7 +88,7 @@ export class UpstreamClient {
       const ctrl = new AbortController()
       const onClientAbort = () => ctrl.abort(opts.signal.reason)
       opts.signal.addEventListener('abort', onClientAbort, { once: true })
-      const timeoutMs = this.settings.HTTP_READ_TIMEOUT * 1000
+      const timeoutMs = (this.settings.HTTP_READ_TIMEOUT ?? this.settings.MAX_STREAM_SECONDS) * 1000
       const timer = setTimeout(() => ctrl.abort(new FirstByteTimeout()), timeoutMs)
       const started = performance.now()
       let retryHeaders: Headers | undefined
