@@ -3,7 +3,7 @@ SHELL := /bin/bash
 BUN := $(shell command -v bun 2>/dev/null || echo $(CURDIR)/node_modules/.bin/bun)
 SOURCES := $(shell find src -type f) package.json bun.lock
 
-.PHONY: install run dev test typecheck build bench release clean bun
+.PHONY: install run dev test typecheck build bench release formula clean bun
 
 bun:
 	@command -v bun >/dev/null 2>&1 || { echo "installing bun from npm"; npm install -g bun >/dev/null 2>&1 || npm install --no-save bun; }
@@ -35,7 +35,10 @@ bench: build
 	$(BUN) run bench
 
 release: install
-	$(BUN) run scripts/release.ts
+	$(BUN) scripts/release.ts
+
+formula: release
+	$(BUN) scripts/formula.ts
 
 clean:
 	rm -rf dist node_modules

@@ -1,6 +1,6 @@
 /** Parsed command line: the command, setting overrides from flags, and the env file to read. */
 export interface ParsedArgs {
-  command: 'serve' | 'config' | 'help' | 'version'
+  command: 'serve' | 'config' | 'help' | 'version' | 'code' | 'doctor'
   flags: Record<string, string>
   envFile?: string
   /** Arguments after the command that belong to it. */
@@ -8,7 +8,7 @@ export interface ParsedArgs {
 }
 
 const FLAG_TO_SETTING: Record<string, string> = { '--host': 'HOST', '--port': 'PORT' }
-const COMMANDS = new Set(['serve', 'config', 'help', 'version'])
+const COMMANDS = new Set(['serve', 'config', 'help', 'version', 'code', 'doctor'])
 
 /** Parses argv (without the executable); throws an Error with a one-line message on bad usage. */
 export function parseArgs(argv: string[]): ParsedArgs {
@@ -32,6 +32,11 @@ export function parseArgs(argv: string[]): ParsedArgs {
     else if (!commandSeen && !arg.startsWith('-') && COMMANDS.has(arg)) {
       commandSeen = true
       if (out.command === 'serve') out.command = arg as ParsedArgs['command']
+      if (arg === 'code') {
+        // Everything after `code` belongs to claude.
+        out.rest = argv.slice(i + 1)
+        break
+      }
     } else throw new Error(`unknown ${arg.startsWith('-') ? 'option' : 'command'} "${arg}" (see ccproxy --help)`)
   }
   return out

@@ -5,6 +5,8 @@ import { VERSION } from '../version'
 import { loadConfig, describeConfig, parseDotEnv } from '../config/load'
 import type { Config } from '../config/schema'
 import { serve } from './serve'
+import { runCode } from './code'
+import { runDoctor } from './doctor'
 
 /** Runs one command line; resolves with the exit code (a server resolves only when it stops). */
 export async function runCli(argv: string[]): Promise<number> {
@@ -23,17 +25,19 @@ export async function runCli(argv: string[]): Promise<number> {
     console.log(VERSION)
     return 0
   }
-  const config = readConfig(args)
-  if (!config) return 2
+  const config = readConfig(args, args.command === 'doctor' ? '✗ settings: ' : 'ccproxy: ')
+  if (!config) return args.command === 'doctor' ? 1 : 2
   if (args.command === 'config') {
     console.log(describeConfig(config))
     return 0
   }
+  if (args.command === 'doctor') return runDoctor(config)
+  if (args.command === 'code') return runCode(config, args.rest, { envFile: args.envFile })
   return serve(config)
 }
 
 /** Loads the settings, printing one line per problem; undefined when any is bad. */
-function readConfig(args: ParsedArgs): Config | undefined {
+function readConfig(args: ParsedArgs, prefix: string): Config | undefined {
   let dotenv: Record<string, string> = {}
   const file = args.envFile ?? '.env'
   if (args.envFile && !existsSync(file)) {
@@ -50,7 +54,7 @@ function readConfig(args: ParsedArgs): Config | undefined {
   }
   const result = loadConfig({ flags: args.flags, env: process.env, dotenv })
   if (!result.ok) {
-    for (const line of result.errors) console.error(`ccproxy: ${line}`)
+    for (const line of result.errors) console.error(`${prefix}${line}`)
     return undefined
   }
   return result.config

@@ -77,6 +77,8 @@ export const SETTINGS = [
   s('observability', 'LOG_MAX_BYTES', 'int', '10485760', 'Bytes a log file may reach before it is rotated to <file>.1.', { min: 1024 }),
   s('observability', 'LOG_MAX_FILES', 'int', '5', 'Rotated files kept per log (<file>.1 ... <file>.N).', { min: 1 }),
   s('observability', 'LOG_BODIES', 'bool', 'false', 'Log request and response bodies at debug level (may contain private data).'),
+  s('observability', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'url', undefined, 'OpenTelemetry collector base URL; when set, spans go to <url>/v1/traces over OTLP/HTTP JSON.'),
+  s('observability', 'OTEL_SERVICE_NAME', 'string', 'ccproxy', 'service.name of the exported spans.'),
 ] as const satisfies readonly SettingSpec[]
 
 export type SettingName = (typeof SETTINGS)[number]['env']

@@ -22,3 +22,14 @@ test('unknown options and missing values are one-line errors', () => {
   expect(() => parseArgs(['--port'])).toThrow('--port needs a value')
   expect(() => parseArgs(['frobnicate'])).toThrow('unknown command "frobnicate"')
 })
+
+test('everything after `code` is passed to claude untouched', () => {
+  const a = parseArgs(['--port', '9000', 'code', '-p', 'hello', '--model', 'opus', '--help'])
+  expect(a.command).toBe('code')
+  expect(a.flags.PORT).toBe('9000')
+  expect(a.rest).toEqual(['-p', 'hello', '--model', 'opus', '--help'])
+})
+
+test('doctor is a command', () => {
+  expect(parseArgs(['doctor']).command).toBe('doctor')
+})

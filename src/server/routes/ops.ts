@@ -1,0 +1,67 @@
+import { Elysia } from 'elysia'
+import type { ProxyDeps } from '../../proxy/deps'
+import { VERSION } from '../../version'
+import { healthScore } from '../../metrics/health'
+import { PROMETHEUS_CONTENT_TYPE, toPrometheus } from '../../metrics/prometheus'
+import { upstreamReachability } from '../../metrics/reachability'
+import { opsOpenApiDetails } from '../openapi-ops'
+
+/** GET /v1/cache/stats while there is no response cache. */
+const NO_CACHE = { enabled: false, entries: 0, bytes: 0, hits: 0, misses: 0, joins: 0, evictions: 0, hit_rate: null }
+
+/** The upstream client's per-endpoint health, when it reports one. */
+type EndpointsHealthSource = { endpointsHealth?: () => unknown }
+
+/** The body of GET /v1/health and its HTTP status (503 when down). */
+export function healthReport(deps: ProxyDeps): { status: number; body: Record<string, unknown> } {
+  const input = deps.metrics.healthInput()
+  const health = healthScore(input)
+  const body: Record<string, unknown> = {
+    status: health.status,
+    health_score: health.score,
+    breaker: { state: input.breakerState },
+    upstream: { reachable: input.upstreamReachable },
+    version: VERSION,
+    uptime_s: Math.round((Date.now() - deps.startedAt) / 1000),
+  }
+  const upstream = deps.upstream as unknown as EndpointsHealthSource
+  if (typeof upstream.endpointsHealth === 'function') body.endpoints = upstream.endpointsHealth()
+  return { status: health.status === 'down' ? 503 : 200, body }
+}
+
+/** Feeds the outcome of every finished request into the upstream reachability gauge. */
+function trackUpstreamReachability(deps: ProxyDeps): void {
+  const next = deps.observe
+  deps.observe = function recordReachability(rec, totalMs) {
+    const reachable = upstreamReachability(rec.status, rec.error)
+    if (reachable !== null) deps.metrics.setUpstreamReachable(reachable)
+    next?.(rec, totalMs)
+  }
+}
+
+/**
+ * Operations routes: metrics as JSON and Prometheus text, reset, response cache stats and clear, and health
+ * (200 when ok or degraded, 503 when down).
+ */
+export function opsRoutes(deps: ProxyDeps) {
+  const docs = opsOpenApiDetails()
+  trackUpstreamReachability(deps)
+  return new Elysia({ name: 'ccproxy/ops' })
+    .get('/v1/metrics', function metricsJson() {
+      return deps.metrics.snapshot()
+    }, { detail: docs.metrics })
+    .get('/metrics', function metricsPrometheus() {
+      return new Response(toPrometheus(deps.metrics), { headers: { 'content-type': PROMETHEUS_CONTENT_TYPE } })
+    }, { detail: docs.prometheus })
+    .post('/v1/metrics/reset', function resetMetrics() {
+      deps.metrics.reset()
+      return { ok: true }
+    }, { parse: 'none', detail: docs.reset })
+    .get('/v1/cache/stats', () => NO_CACHE, { detail: docs.cacheStats })
+    .post('/v1/cache/clear', () => ({ cleared: 0 }), { parse: 'none', detail: docs.cacheClear })
+    .get('/v1/health', function health({ set }) {
+      const report = healthReport(deps)
+      set.status = report.status
+      return report.body
+    }, { detail: docs.health })
+}

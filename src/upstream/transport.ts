@@ -1,0 +1,150 @@
+/**
+ * The transport under the upstream client: one Bun.FetchSession (keep-alive pool, proxy, trusted CAs) per
+ * endpoint, NO_PROXY matching, DNS prefetch, and the request body that reports when Bun opened the connection
+ * and when it took the last byte. docs/transport.md maps every setting to the Bun knob it drives.
+ */
+import { readFileSync } from 'node:fs'
+import { isIP } from 'node:net'
+import tls from 'node:tls'
+
+/** Every encoding Bun's fetch decodes; sent on every upstream request. */
+export const ACCEPT_ENCODING = 'gzip, deflate, br, zstd'
+
+/** Pieces the request body is handed to Bun in; Bun asks for the next one only as the socket drains. */
+export const BODY_PIECE_BYTES = 64 * 1024
+
+/** POOL_*, SSL_CERT_FILE and the proxy settings, as configured. */
+export interface TransportSettings {
+  POOL_MAX_KEEPALIVE_CONNECTIONS: number
+  POOL_KEEPALIVE_EXPIRY: number
+  SSL_CERT_FILE?: string | undefined
+  HTTPS_PROXY?: string | undefined
+  HTTP_PROXY?: string | undefined
+  NO_PROXY: readonly string[]
+}
+
+/** The PEM certificates in a text (each BEGIN … END CERTIFICATE block). */
+export function pemCertificates(text: string): string[] {
+  return text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []
+}
+
+/**
+ * The CA list for SSL_CERT_FILE: Bun's default store (bundled Mozilla roots and the system store) plus every
+ * certificate in the file. A `ca` option replaces the default store in Bun, so the defaults are listed too.
+ */
+export function caBundle(path: string): string[] {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (e) {
+    throw new Error(`SSL_CERT_FILE=${path} cannot be read: ${(e as Error).message}`)
+  }
+  const extra = pemCertificates(text)
+  if (extra.length === 0) throw new Error(`SSL_CERT_FILE=${path} holds no PEM certificate (-----BEGIN CERTIFICATE-----).`)
+  const defaults = typeof tls.getCACertificates === 'function' ? tls.getCACertificates('default') : [...tls.rootCertificates]
+  return [...defaults, ...extra]
+}
+
+function ipv4ToInt(ip: string): number {
+  return ip.split('.').reduce((n, part) => (n << 8) + Number(part), 0) >>> 0
+}
+
+/** Whether one NO_PROXY entry (`*`, `host`, `.host`, `*.host`, `host:port`, an IP or an IPv4 CIDR) covers the URL. */
+function matchesNoProxyEntry(entry: string, host: string, port: string): boolean {
+  let e = entry.trim().toLowerCase()
+  if (e === '') return false
+  if (e === '*') return true
+  const cidr = /^(\d{1,3}(?:\.\d{1,3}){3})\/(\d{1,2})$/.exec(e)
+  if (cidr) {
+    if (isIP(host) !== 4) return false
+    const bits = Number(cidr[2])
+    const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0
+    return (ipv4ToInt(host) & mask) === (ipv4ToInt(cidr[1]) & mask)
+  }
+  const withPort = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(e)
+  if (withPort) {
+    if (withPort[2] !== port) return false
+    e = withPort[1]
+  }
+  e = e.replace(/^\[|\]$/g, '')
+  if (isIP(e)) return e === host
+  e = e.replace(/^\*?\./, '')
+  return host === e || host.endsWith(`.${e}`)
+}
+
+/** Whether NO_PROXY lets this URL bypass the proxy. */
+export function bypassesProxy(url: URL, noProxy: readonly string[]): boolean {
+  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase()
+  const port = url.port || (url.protocol === 'https:' ? '443' : '80')
+  return noProxy.some((entry) => matchesNoProxyEntry(entry, host, port))
+}
+
+/** The proxy for an upstream base URL: HTTPS_PROXY for https://, HTTP_PROXY for http://, none when NO_PROXY matches. */
+export function proxyFor(baseUrl: string, s: Pick<TransportSettings, 'HTTPS_PROXY' | 'HTTP_PROXY' | 'NO_PROXY'>): string | undefined {
+  const url = new URL(baseUrl)
+  const proxy = url.protocol === 'https:' ? s.HTTPS_PROXY : s.HTTP_PROXY
+  if (!proxy || bypassesProxy(url, s.NO_PROXY)) return undefined
+  return proxy
+}
+
+/** Bun's keep-alive setting for the pool settings: off when either is 0. */
+export function keepAliveOption(s: Pick<TransportSettings, 'POOL_MAX_KEEPALIVE_CONNECTIONS' | 'POOL_KEEPALIVE_EXPIRY'>): false | { idleTimeout: number; maxIdleSockets: number } {
+  if (s.POOL_MAX_KEEPALIVE_CONNECTIONS === 0 || s.POOL_KEEPALIVE_EXPIRY === 0) return false
+  return { idleTimeout: s.POOL_KEEPALIVE_EXPIRY, maxIdleSockets: s.POOL_MAX_KEEPALIVE_CONNECTIONS }
+}
+
+/** One endpoint's connection settings: its session (pool, proxy, CAs) and the proxy it uses, if any. */
+export interface EndpointTransport {
+  readonly session: Bun.FetchSession
+  readonly proxy: string | undefined
+}
+
+/**
+ * The session for one upstream base URL. The proxy decision is made here, from the settings, and passed to Bun
+ * with `respectNoProxy: false` (or `proxy: false`), so Bun's own reading of the environment never disagrees with
+ * `ccproxy config`. `ca` is the SSL_CERT_FILE bundle from caBundle(), read once at start-up.
+ */
+export function createTransport(baseUrl: string, s: TransportSettings, ca?: string[]): EndpointTransport {
+  const proxy = proxyFor(baseUrl, s)
+  const session = new Bun.FetchSession({
+    keepAlive: keepAliveOption(s),
+    proxy: proxy ? { url: proxy, respectNoProxy: false } : false,
+    ...(ca ? { tls: { ca } } : {}),
+  })
+  return { session, proxy }
+}
+
+/** Starts resolving the host ccproxy will connect to (the proxy's, when one is used); IP literals need nothing. */
+export function prefetchDns(baseUrl: string, proxy?: string): void {
+  const url = new URL(proxy ?? baseUrl)
+  const host = url.hostname.replace(/^\[|\]$/g, '')
+  if (isIP(host)) return
+  const port = Number(url.port) || (url.protocol === 'https:' ? 443 : 80)
+  try {
+    Bun.dns.prefetch(host, port)
+  } catch {}
+}
+
+/**
+ * The request body as a stream with a known length (sent as Content-Length, never chunked). Bun reads a request
+ * body only once its connection is open (TCP, TLS and any proxy tunnel), and asks for each next piece only as
+ * the socket drains; so `connected` marks the end of connecting and `written` the moment Bun took the last piece.
+ */
+export function phasedBody(bytes: Uint8Array, on: { connected(): void; written(): void }): ReadableStream<Uint8Array> {
+  let offset = 0
+  return new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        if (offset === 0) on.connected()
+        const end = Math.min(bytes.length, offset + BODY_PIECE_BYTES)
+        controller.enqueue(bytes.subarray(offset, end))
+        offset = end
+        if (offset >= bytes.length) {
+          controller.close()
+          on.written()
+        }
+      },
+    },
+    { highWaterMark: 0 },
+  )
+}
