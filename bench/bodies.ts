@@ -100,7 +100,7 @@ export function toolTurn(rng: () => number, n: number, resultWords: number): [An
   ]
 }
 
-function envelope(model: string, stream: boolean): Omit<AnthropicMessagesRequest, 'messages'> {
+function envelope(model: string, stream: boolean): { model: string; max_tokens: number; metadata: { user_id: string }; stream: boolean } {
   return {
     model,
     max_tokens: 32_000,

@@ -5,6 +5,11 @@
  */
 import type { OpenAIChatChunk } from '../src/translate/types.ts'
 
+/** Text that, anywhere in a request body, makes the mock upstream stream SHORT_STREAM_CHUNKS chunks instead. */
+export const SHORT_STREAM_MARKER = 'bench-short-stream'
+/** Length of the short stream, used to separate per-request from per-chunk streaming cost. */
+export const SHORT_STREAM_CHUNKS = 20
+
 const BASE = { id: 'chatcmpl-bench', object: 'chat.completion.chunk', created: 1_782_321_890, model: 'gpt-4o-2024-08-06', system_fingerprint: 'fp_bench' }
 const TEXT_WORDS = 'I will read the file first and then update the function so the tests pass again without changing its contract '.split(' ')
 

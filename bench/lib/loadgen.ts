@@ -35,10 +35,10 @@ export function median(values: readonly number[]): number {
 }
 
 /**
- * Sends `count` requests with `concurrency` in flight, each fully read. Stops issuing new requests once
- * `deadlineMs` of wall time has passed, so a stuck target cannot hang the bench.
+ * Runs `count` calls with `concurrency` in flight; each call resolves to an error text or undefined on success.
+ * Stops issuing new calls once `deadlineMs` of wall time has passed, so a stuck target cannot hang the bench.
  */
-export async function runBatch(target: Target, count: number, concurrency: number, deadlineMs = 120_000): Promise<BatchResult> {
+export async function runCalls(call: (i: number) => Promise<string | undefined>, count: number, concurrency: number, deadlineMs = 120_000): Promise<BatchResult> {
   const latencies: number[] = []
   let errors = 0
   let issued = 0
@@ -47,24 +47,33 @@ export async function runBatch(target: Target, count: number, concurrency: numbe
   const until = started + deadlineMs
   const worker = async () => {
     while (issued < count && performance.now() < until) {
-      const body = target.bodies[issued++ % target.bodies.length]
+      const i = issued++
       const t0 = performance.now()
+      let failure: string | undefined
       try {
-        const res = await fetch(target.url, { method: 'POST', body, headers: target.headers, keepalive: true, signal: AbortSignal.timeout(30_000) })
-        await res.arrayBuffer()
-        if (res.ok) latencies.push(performance.now() - t0)
-        else {
-          errors++
-          firstError ??= `${target.name}: HTTP ${res.status}`
-        }
+        failure = await call(i)
       } catch (e) {
+        failure = (e as Error).message ?? String(e)
+      }
+      if (failure === undefined) latencies.push(performance.now() - t0)
+      else {
         errors++
-        firstError ??= `${target.name}: ${(e as Error).message}`
+        firstError ??= failure
       }
     }
   }
   await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker))
   return { latencies, errors, wallMs: performance.now() - started, firstError }
+}
+
+/** Sends `count` POSTs to `target` with `concurrency` in flight over keep-alive fetch, each body read whole. */
+export function runBatch(target: Target, count: number, concurrency: number, deadlineMs = 120_000): Promise<BatchResult> {
+  return runCalls(async (i) => {
+    const body = target.bodies[i % target.bodies.length]
+    const res = await fetch(target.url, { method: 'POST', body, headers: target.headers, keepalive: true, signal: AbortSignal.timeout(30_000) })
+    await res.arrayBuffer()
+    return res.ok ? undefined : `${target.name}: HTTP ${res.status}`
+  }, count, concurrency, deadlineMs)
 }
 
 /** Timing of one streamed answer. */

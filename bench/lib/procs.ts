@@ -69,12 +69,12 @@ export function spawnTracked(cmd: string[], env: Record<string, string>, cwd = R
 }
 
 /** Runs `bun <script>` as a child and waits (bounded) for the `{"port":N}` line it prints. */
-export async function spawnPortPrinter(script: string, env: Record<string, string> = {}, timeoutMs = 15_000): Promise<{ proc: Child; port: number; url: string }> {
+export async function spawnPortPrinter(script: string, env: Record<string, string> = {}, timeoutMs = 15_000): Promise<{ proc: Child; port: number; url: string; output: () => string }> {
   const { proc, output } = spawnTracked([process.execPath, join(ROOT, script)], { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env })
   const until = Date.now() + timeoutMs
   while (Date.now() < until) {
     const m = /\{"port":(\d+)\}/.exec(output())
-    if (m) return { proc, port: Number(m[1]), url: `http://127.0.0.1:${m[1]}` }
+    if (m) return { proc, port: Number(m[1]), url: `http://127.0.0.1:${m[1]}`, output }
     if (proc.exitCode !== null) break
     await Bun.sleep(5)
   }

@@ -42,18 +42,18 @@ export const SETTINGS = [
   s('server', 'IS_LOCAL_DEPLOYMENT', 'bool', 'true', 'true: one process, what a laptop wants. false (several worker processes) is not available in this version.'),
   // Pool and transport
   s('transport', 'POOL_MAX_CONNECTIONS', 'int', '100', 'Most upstream requests in flight at once (further ones wait up to HTTP_POOL_TIMEOUT).', { min: 1 }),
-  s('transport', 'POOL_MAX_KEEPALIVE_CONNECTIONS', 'int', '20', 'Idle keep-alive sockets kept per upstream host.', { min: 0 }),
-  s('transport', 'POOL_KEEPALIVE_EXPIRY', 'number', '30', 'Seconds an idle keep-alive socket is kept.', { min: 0 }),
+  s('transport', 'POOL_MAX_KEEPALIVE_CONNECTIONS', 'int', '20', 'Idle keep-alive connections kept per upstream endpoint (0 = no keep-alive).', { min: 0 }),
+  s('transport', 'POOL_KEEPALIVE_EXPIRY', 'number', '30', 'Seconds an idle keep-alive connection is kept (0 = no keep-alive).', { min: 0 }),
   s('transport', 'SSL_CERT_FILE', 'path', undefined, 'Extra CA bundle (PEM) trusted for the upstream.'),
   s('transport', 'HTTPS_PROXY', 'string', undefined, 'Proxy for https:// upstreams.'),
   s('transport', 'HTTP_PROXY', 'string', undefined, 'Proxy for http:// upstreams.'),
   s('transport', 'NO_PROXY', 'list', '', 'Hosts that bypass HTTP(S)_PROXY.'),
   // Timeouts
-  s('timeouts', 'HTTP_CONNECT_TIMEOUT', 'number', '10', 'Seconds to open a connection to the upstream.', { min: 0.001 }),
+  s('timeouts', 'HTTP_CONNECT_TIMEOUT', 'number', '10', 'Seconds to open a connection to the upstream (TCP, TLS and any proxy tunnel).', { min: 0.001 }),
   s('timeouts', 'HTTP_WRITE_TIMEOUT', 'number', '30', 'Seconds to send the request body upstream.', { min: 0.001 }),
   s('timeouts', 'HTTP_POOL_TIMEOUT', 'number', '30', 'Seconds to wait for a connection slot or a rate-limit permit.', { min: 0 }),
-  s('timeouts', 'HTTP_READ_TIMEOUT', 'number', undefined, 'Seconds until the upstream first byte (default: MAX_STREAM_SECONDS).', { min: 0.001 }),
-  s('timeouts', 'HTTP_ADAPTIVE_TIMEOUT', 'bool', 'true', 'Learn the first-byte timeout from recent latency (2 x p95, 10 s to 600 s).'),
+  s('timeouts', 'HTTP_READ_TIMEOUT', 'number', undefined, 'Seconds from the request being sent to the upstream first byte (default: MAX_STREAM_SECONDS).', { min: 0.001 }),
+  s('timeouts', 'HTTP_ADAPTIVE_TIMEOUT', 'bool', 'true', 'Learn the first-byte timeout from recent latency (2 x p95, 10 s to 600 s, never above HTTP_READ_TIMEOUT).'),
   s('timeouts', 'STREAM_IDLE_TIMEOUT', 'number', '300', 'Seconds of silence between stream chunks before the stream is failed.', { min: 0.001 }),
   s('timeouts', 'MAX_STREAM_SECONDS', 'number', '600', 'Seconds a whole answer may take.', { min: 0.001 }),
   // Retries
@@ -63,13 +63,18 @@ export const SETTINGS = [
   // Client-side rate limiting
   s('ratelimit', 'CLIENT_RATE_LIMIT_ENABLED', 'bool', 'true', 'Limit requests and tokens sent upstream.'),
   s('ratelimit', 'CLIENT_RATE_LIMIT_RPM', 'int', '3000', 'Requests per minute.', { min: 1 }),
-  s('ratelimit', 'CLIENT_RATE_LIMIT_TPM', 'int', '1620000', 'Input tokens per minute.', { min: 1 }),
+  s('ratelimit', 'CLIENT_RATE_LIMIT_TPM', 'int', '1620000', 'Tokens per minute: the prompt as counted, corrected to input + output once the upstream reports usage.', { min: 1 }),
   s('ratelimit', 'CLIENT_RATE_LIMIT_BURST', 'int', '600', 'Bucket size: requests that may go at once.', { min: 1 }),
   s('ratelimit', 'CLIENT_RATE_LIMIT_ADAPTIVE', 'bool', 'true', 'Lower limits to 80% on an upstream 429; recover by 10% per 10 successes.'),
   // Circuit breaker
   s('breaker', 'CIRCUIT_BREAKER_FAILURE_THRESHOLD', 'int', '5', 'Consecutive failed attempts that open the breaker.', { min: 1 }),
   s('breaker', 'CIRCUIT_BREAKER_RECOVERY_TIMEOUT', 'number', '30', 'Seconds the breaker stays open before half-open trials.', { min: 0 }),
   s('breaker', 'CIRCUIT_BREAKER_HALF_OPEN_REQUESTS', 'int', '3', 'Trial requests let through while half-open.', { min: 1 }),
+  // Response cache and in-flight de-duplication
+  s('cache', 'RESPONSE_CACHE_ENABLED', 'bool', 'true', 'Serve repeats of a completed answer from memory and let identical concurrent requests share one upstream call.'),
+  s('cache', 'RESPONSE_CACHE_TTL_S', 'number', '300', 'Seconds a completed answer is served from the cache.', { min: 0 }),
+  s('cache', 'RESPONSE_CACHE_MAX_ENTRIES', 'int', '1000', 'Most answers kept (least recently used go first).', { min: 0 }),
+  s('cache', 'RESPONSE_CACHE_MAX_BYTES', 'int', String(64 * 1024 * 1024), 'Most bytes of answers kept (least recently used go first).', { min: 0 }),
   // Observability
   s('observability', 'LOG_LEVEL', 'choice', 'info', 'Console and log.jsonl level.', { choices: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] }),
   s('observability', 'LOG_FILE_PATH', 'path', 'log.jsonl', 'JSON log (info and up); empty = no file.'),

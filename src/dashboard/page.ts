@@ -2,7 +2,7 @@
  * The live dashboard served at GET /dashboard: one self-contained page (inline CSS and JS, no external
  * resources) that polls GET /v1/metrics every 2 s and draws canvas charts of the last 5 minutes.
  * A `?key=...` in the page URL is sent as `x-api-key`. Each chart's container has a stable id and a
- * `data-points` attribute holding the number of points plotted.
+ * `data-points` attribute holding the number of points plotted (the most of any of its series; gaps not counted).
  */
 export const DASHBOARD_HTML: string = `<!doctype html>
 <html lang="en">
@@ -29,7 +29,7 @@ main { padding: 0.5rem 1.5rem 1.5rem; }
 .tile .value { font-size: 1.35rem; font-weight: 600; font-variant-numeric: tabular-nums; }
 .tile .sub { color: var(--muted); font-size: 0.75rem; }
 .ok { color: var(--ok); } .degraded { color: var(--warn); } .down { color: var(--bad); }
-.charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(420px, 1fr)); gap: 0.75rem; }
+.charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(420px, 100%), 1fr)); gap: 0.75rem; }
 .chart canvas { width: 100%; height: 180px; display: block; }
 .legend { display: flex; gap: 0.8rem; font-size: 0.75rem; color: var(--muted); margin-top: 0.2rem; flex-wrap: wrap; }
 .legend i { display: inline-block; width: 10px; height: 3px; margin-right: 4px; vertical-align: middle; }
@@ -84,6 +84,14 @@ main { padding: 0.5rem 1.5rem 1.5rem; }
     el.querySelector('.sub').textContent = sub || '';
   }
 
+  // Axis: 4 steps of 1, 2, 2.5 or 5 x 10^k, the smallest that holds the largest value; decimals to match.
+  function niceAxis(max) {
+    var e = Math.floor(Math.log10(max / 4)), p = Math.pow(10, e), m = max / 4 / p;
+    var k = m <= 1 ? 1 : m <= 2 ? 2 : m <= 2.5 ? 2.5 : m <= 5 ? 5 : 10;
+    return { step: k * p, decimals: Math.max(0, -e - (k === 10 ? 1 : 0) + (k === 2.5 ? 1 : 0)) };
+  }
+  function finiteCount(values) { var c = 0; values.forEach(function (v) { if (v != null && isFinite(v)) c++; }); return c; }
+
   function drawChart(id, series, unit) {
     var box = document.getElementById(id), canvas = box.querySelector('canvas');
     var dpr = window.devicePixelRatio || 1, w = canvas.clientWidth, h = canvas.clientHeight;
@@ -91,42 +99,50 @@ main { padding: 0.5rem 1.5rem 1.5rem; }
     var g = canvas.getContext('2d');
     g.setTransform(dpr, 0, 0, dpr, 0, 0);
     g.clearRect(0, 0, w, h);
-    var n = 0, max = 0;
+    var n = 0, plotted = 0, max = 0;
     series.forEach(function (s) {
       n = Math.max(n, s.values.length);
+      plotted = Math.max(plotted, finiteCount(s.values));
       s.values.forEach(function (v) { if (v != null && isFinite(v)) max = Math.max(max, v); });
     });
-    box.setAttribute('data-points', String(n));
-    if (max <= 0) max = 1;
-    var left = 48, right = 8, top = 8, bottom = 18, pw = w - left - right, ph = h - top - bottom;
+    box.setAttribute('data-points', String(plotted));
+    var axis = niceAxis(max > 0 ? max : 1), top4 = axis.step * 4;
+    // The time axis spans the points held, at least one minute, at most MAX_POINTS polls.
+    var span = Math.min(MAX_POINTS, Math.max(30, n));
+    var left = 44, right = 8, top = 8, bottom = 18, pw = w - left - right, ph = h - top - bottom;
     g.font = '11px system-ui, sans-serif'; g.fillStyle = css('--muted'); g.strokeStyle = css('--grid'); g.lineWidth = 1;
+    g.textAlign = 'right';
     for (var i = 0; i <= 4; i++) {
       var y = top + ph - ph * i / 4;
       g.beginPath(); g.moveTo(left, y); g.lineTo(w - right, y); g.stroke();
-      g.fillText(fmt(max * i / 4, max < 10 ? 2 : 0) + (i === 4 ? ' ' + unit : ''), 2, y + 4);
+      var tick = axis.step * i;
+      g.fillText(tick >= 1e6 ? +(tick / 1e6).toFixed(2) + 'M' : tick >= 1e4 ? +(tick / 1e3).toFixed(1) + 'k' : tick.toFixed(axis.decimals), left - 6, y + 4);
     }
-    g.fillText('−' + Math.round(MAX_POINTS * POLL_MS / 60000) + ' min', left, h - 4);
-    g.fillText('now', w - right - 22, h - 4);
+    g.textAlign = 'left';
+    g.fillText('−' + Math.round(span * POLL_MS / 60000) + ' min', left, h - 4);
+    g.textAlign = 'right';
+    g.fillText('now', w - right, h - 4);
+    g.textAlign = 'left';
     series.forEach(function (s) {
-      g.strokeStyle = css(s.color); g.lineWidth = 2; g.beginPath();
+      g.strokeStyle = css(s.color); g.lineWidth = 2; g.lineJoin = 'round'; g.lineCap = 'round'; g.beginPath();
       var started = false;
       s.values.forEach(function (v, j) {
         if (v == null || !isFinite(v)) { started = false; return; }
-        var x = left + pw * (j + MAX_POINTS - s.values.length) / (MAX_POINTS - 1);
-        var yy = top + ph - ph * Math.min(v, max) / max;
-        if (started) g.lineTo(x, yy); else { g.moveTo(x, yy); started = true; }
+        var x = left + pw * (j + span - s.values.length) / (span - 1);
+        var yy = top + ph - ph * Math.min(v, top4) / top4;
+        if (started) g.lineTo(x, yy); else { g.moveTo(x, yy); g.lineTo(x + 0.01, yy); started = true; }
       });
       g.stroke();
     });
     var legend = box.querySelector('.legend');
     legend.innerHTML = '';
     series.forEach(function (s) {
-      var span = document.createElement('span'), mark = document.createElement('i');
+      var item = document.createElement('span'), mark = document.createElement('i');
       mark.style.background = css(s.color);
       var last = s.values[s.values.length - 1];
-      span.appendChild(mark);
-      span.appendChild(document.createTextNode(s.name + ' ' + fmt(last, last != null && last < 10 ? 2 : 0) + ' ' + unit));
-      legend.appendChild(span);
+      item.appendChild(mark);
+      item.appendChild(document.createTextNode(s.name + ' ' + fmt(last, last != null && last < 10 ? 2 : 0) + ' ' + unit));
+      legend.appendChild(item);
     });
   }
 
@@ -151,7 +167,7 @@ main { padding: 0.5rem 1.5rem 1.5rem; }
     var l = m.limiter;
     tile('tile-limiter', l.rpm_effective == null ? 'off' : compact(l.rpm_effective) + ' RPM',
       l.tpm_effective == null ? '' : compact(l.tpm_effective) + ' TPM · pressure ' + Math.round(100 * l.pressure) + '%');
-    tile('tile-queue', String(l.queue_length), l.waits_total + ' waits · p95 ' + fmt(sec(l.wait_ms.p95), 2) + ' s',
+    tile('tile-queue', String(l.queue_length), l.waits_total + ' waits' + (l.wait_ms.p95 == null ? '' : ' · p95 ' + fmt(sec(l.wait_ms.p95), 2) + ' s'),
       l.queue_length > 0 ? 'degraded' : '');
     tile('tile-inflight', String(m.requests.in_flight), fmt(m.recent.requests_per_second, 2) + ' req/s recent');
     tile('tile-requests', compact(m.requests.total), m.requests.errors_total + ' errors · ' + m.retries_total + ' retries');

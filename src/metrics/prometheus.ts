@@ -87,7 +87,7 @@ export function toPrometheus(m: Metrics, extra: readonly PromFamily[] = []): str
     s.output_tokens_per_second.recent_mean ?? 0)
 
   out.simple('ccproxy_retries_total', 'counter', 'Upstream retries.', s.retries_total)
-  out.family('ccproxy_timeouts_total', 'counter', 'Timeouts by kind: connect, first_byte, idle, total, pool.')
+  out.family('ccproxy_timeouts_total', 'counter', 'Timeouts by kind: connect, write, first_byte, idle, total, pool.')
   for (const [kind, n] of Object.entries(s.timeouts_total)) out.sample('ccproxy_timeouts_total', n, { kind })
 
   out.simple('ccproxy_circuit_breaker_state', 'gauge', 'Circuit breaker state: 0 closed, 1 half-open, 2 open.', s.breaker.state_code)

@@ -2,7 +2,7 @@ import { Histogram, WindowedCounter, WindowedHistogram, niceBuckets, type Window
 import { healthScore, type BreakerStateName, type Health, type HealthInput } from './health'
 
 /** Timeout kinds counted separately. */
-export const TIMEOUT_KINDS = ['connect', 'first_byte', 'idle', 'total', 'pool'] as const
+export const TIMEOUT_KINDS = ['connect', 'write', 'first_byte', 'idle', 'total', 'pool'] as const
 export type TimeoutKind = (typeof TIMEOUT_KINDS)[number]
 
 /** Response cache outcomes. */

@@ -34,12 +34,11 @@ export function upstreamKey(config: Config): string | undefined {
   return config.OPENAI_API_KEY || config.OPENROUTER_API_KEY
 }
 
-/** Builds the upstream endpoint for the first configured base URL. */
-export function buildEndpoint(config: Config, profile: ProviderProfile): UpstreamEndpoint {
-  const baseUrl = config.OPENAI_BASE_URL[0]
+/** Builds one upstream endpoint per configured base URL (they share the provider profile and the key). */
+export function buildEndpoints(config: Config, profile: ProviderProfile): UpstreamEndpoint[] {
   const key = upstreamKey(config)
   const headers = { ...(key ? profile.authHeaders(key) : {}), ...profile.extraHeaders }
-  return { baseUrl, headers, chatUrl: (model) => profile.chatUrl(baseUrl, model, config) }
+  return config.OPENAI_BASE_URL.map((baseUrl) => ({ baseUrl, headers, chatUrl: (model: string) => profile.chatUrl(baseUrl, model, config) }))
 }
 
 /** Wires the request-path dependencies from the settings. */
@@ -48,11 +47,9 @@ export function buildDeps(config: Config, logger: Logger, extra: Partial<ProxyDe
   const profile = getProfile(providerName as Parameters<typeof getProfile>[0])
   const modelMap = compileModelMap(config.MODEL_MAP)
   const counter = new TokenCounter(encodingForModel(config.BIG_MODEL_NAME))
-  const upstream = new UpstreamClient(buildEndpoint(config, profile), config, {
-    onRetry: (i) => logger.warn({ request_id: i.requestId, attempt: i.attempt, delay_ms: Math.round(i.delayMs), reason: i.reason }, 'retrying upstream request'),
-    onTimeout: (i) => logger.warn({ request_id: i.requestId, timeout: i.kind, timeout_ms: i.timeoutMs }, 'upstream first-byte timeout (HTTP_READ_TIMEOUT)'),
-  })
   const metrics = extra.metrics ?? new Metrics()
+  const upstream = extra.upstream ?? new UpstreamClient(buildEndpoints(config, profile), config, { logger, metrics })
+  upstream.prefetchDns()
   const deps: ProxyDeps = {
     config,
     profile,

@@ -27,6 +27,8 @@ export interface RelayOptions {
   /** Milliseconds left of MAX_STREAM_SECONDS for the whole answer. */
   totalTimeoutMs: number
   headers: Record<string, string>
+  /** Called when STREAM_IDLE_TIMEOUT (`idle`) or MAX_STREAM_SECONDS (`total`) ends the stream. */
+  onTimeout?: (kind: 'idle' | 'total', timeoutMs: number) => void
   onDone: (summary: StreamSummary) => void
 }
 
@@ -146,12 +148,14 @@ export async function relayStream(opts: RelayOptions): Promise<Response> {
           const left = deadline - now
           if (left <= 0) {
             send([fail(new ProxyError('timeout_error', `The answer took longer than MAX_STREAM_SECONDS (${Math.round(opts.totalTimeoutMs / 1000)} s).`))])
+            opts.onTimeout?.('total', opts.totalTimeoutMs)
             opts.abortUpstream()
             break
           }
           const idleLeft = silentSince + opts.idleTimeoutMs - now
           if (idleLeft <= 0) {
-            send([fail(new ProxyError('timeout_error', `The upstream sent nothing for ${Math.round(opts.idleTimeoutMs / 1000)} s (STREAM_IDLE_TIMEOUT).`))])
+            send([fail(new ProxyError('timeout_error', `The upstream sent nothing for ${+(opts.idleTimeoutMs / 1000).toFixed(3)} s (STREAM_IDLE_TIMEOUT).`))])
+            opts.onTimeout?.('idle', opts.idleTimeoutMs)
             opts.abortUpstream()
             break
           }

@@ -1,4 +1,5 @@
 import type { DocumentDecoration } from 'elysia'
+import { TIMEOUT_KINDS } from '../metrics/registry'
 
 /** OpenAPI operation details of the operations routes (metrics, health, cache, dashboard), shown at /swagger. */
 
@@ -15,6 +16,7 @@ const Latency = obj({
 }, { description: 'Milliseconds; null when there is no sample' })
 
 const HealthStatus = { type: 'string', enum: ['ok', 'degraded', 'down'] }
+const BreakerState = { type: 'string', enum: ['closed', 'half_open', 'open'] }
 
 const MetricsSnapshot = obj({
   timestamp_ms: num,
@@ -26,8 +28,8 @@ const MetricsSnapshot = obj({
   tokens: obj({ input_total: int, output_total: int, cache_read_total: int, cache_creation_total: int }),
   output_tokens_per_second: obj({ recent_mean: maybeNum, p50: maybeNum, p95: maybeNum, count: int }),
   retries_total: int,
-  timeouts_total: obj({ connect: int, first_byte: int, idle: int, total: int, pool: int }),
-  breaker: obj({ state: { type: 'string', enum: ['closed', 'half_open', 'open'] }, state_code: { type: 'integer', enum: [0, 1, 2] }, transitions_total: int }),
+  timeouts_total: obj(Object.fromEntries(TIMEOUT_KINDS.map((kind) => [kind, int]))),
+  breaker: obj({ state: BreakerState, state_code: { type: 'integer', enum: [0, 1, 2] }, transitions_total: int }),
   limiter: obj({
     rpm_effective: maybeNum, tpm_effective: maybeNum, queue_length: int, waits_total: int, wait_ms: Latency,
     pressure: { type: 'number', minimum: 0, maximum: 1 },
@@ -37,20 +39,34 @@ const MetricsSnapshot = obj({
   health: obj({ score: { type: 'integer', minimum: 0, maximum: 100 }, status: HealthStatus }),
 })
 
-const HealthBody = obj({
+const EndpointHealth = {
+  type: 'object',
+  properties: {
+    url: { type: 'string' }, breaker: { type: 'string', enum: ['CLOSED', 'HALF_OPEN', 'OPEN'] }, consecutive_failures: int,
+    retry_after_ms: int, successes: int, failures: int, last_error: { type: 'string' },
+  },
+}
+
+const healthFields = {
   status: HealthStatus,
   health_score: { type: 'integer', minimum: 0, maximum: 100 },
-  breaker: obj({ state: { type: 'string', enum: ['closed', 'half_open', 'open'] } }),
-  upstream: obj({ reachable: { type: 'boolean', nullable: true, description: 'From the latest request outcome; null before any' } }),
+  breaker: obj({ state: BreakerState }),
+  upstream: obj({ reachable: { type: 'boolean', nullable: true, description: 'From the latest request outcomes; null before any' } }),
   version: { type: 'string' },
   uptime_s: int,
-}, { description: 'endpoints (per upstream endpoint) is added when the upstream client reports it' })
+}
+const HealthBody = {
+  type: 'object',
+  required: Object.keys(healthFields),
+  properties: { ...healthFields, endpoints: { type: 'array', description: 'Each upstream endpoint (OPENAI_BASE_URL) with its own breaker', items: EndpointHealth } },
+}
 
 const CacheStats = obj({
   enabled: { type: 'boolean' }, entries: int, bytes: int, hits: int, misses: int, joins: int, evictions: int,
   hit_rate: { type: 'number', nullable: true, minimum: 0, maximum: 1 },
 })
 
+const example = (response: ReturnType<typeof json>, value: object) => ({ ...response, content: { 'application/json': { ...response.content['application/json'], example: value } } })
 const html = (description: string) => ({ description, content: { 'text/html': { schema: { type: 'string' } } } })
 
 /** The `detail` of each operations route. */
@@ -78,7 +94,10 @@ export function opsOpenApiDetails(): Record<'metrics' | 'prometheus' | 'reset' |
     },
     health: {
       tags: ['operations'], summary: 'Health of the proxy: score 0-100, breaker, upstream reachability',
-      responses: { 200: json(HealthBody, 'ok or degraded'), 503: json(HealthBody, 'down') },
+      responses: {
+        200: example(json(HealthBody, 'ok or degraded'), { status: 'ok', health_score: 100, breaker: { state: 'closed' }, upstream: { reachable: true }, version: '0.1.0', uptime_s: 3600 }),
+        503: example(json(HealthBody, 'down'), { status: 'down', health_score: 20, breaker: { state: 'open' }, upstream: { reachable: false }, version: '0.1.0', uptime_s: 3600 }),
+      },
     },
     dashboard: {
       tags: ['operations'], summary: 'Live dashboard (polls /v1/metrics every 2 s)',

@@ -82,7 +82,7 @@ const errors = {
 }
 
 /** The `detail` of each route. */
-export function openApiDetails(): Record<'messages' | 'countTokens' | 'models' | 'health', DocumentDecoration> {
+export function openApiDetails(): Record<'messages' | 'countTokens' | 'models', DocumentDecoration> {
   const details = {
     messages: {
       tags: ['messages'],
@@ -109,11 +109,6 @@ export function openApiDetails(): Record<'messages' | 'countTokens' | 'models' |
         200: json({ type: 'object', properties: { data: { type: 'array', items: { type: 'object', properties: { type: { type: 'string' }, id: { type: 'string' }, display_name: { type: 'string' }, created_at: { type: 'string' } } } }, has_more: { type: 'boolean' }, first_id: { type: 'string' }, last_id: { type: 'string' } } }, 'Models'),
       },
     },
-    health: {
-      tags: ['operations'],
-      summary: 'Health of the proxy',
-      responses: { 200: json({ type: 'object', properties: { status: { type: 'string', enum: ['ok', 'degraded', 'down'] }, version: { type: 'string' }, uptime_s: { type: 'number' } } }, 'ok or degraded'), 503: json({ type: 'object' }, 'down') },
-    },
   }
-  return details as unknown as Record<'messages' | 'countTokens' | 'models' | 'health', DocumentDecoration>
+  return details as unknown as Record<'messages' | 'countTokens' | 'models', DocumentDecoration>
 }

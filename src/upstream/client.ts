@@ -1,150 +1,244 @@
+import type { Logger } from 'pino'
 import { ProxyError } from '../server/errors'
-import { upstreamErrorToProxyError } from '../translate/errors'
 import { isRetryableStatus, retryDelayMs } from '../resilience/backoff'
+import type { EffectiveLimits } from '../resilience/rate-limiter'
+import type { Metrics, TimeoutKind } from '../metrics/registry'
+import { allOpenError, createEndpoints, endpointsHealth, firstByteTimeout, openError, overallBreakerState, pickEndpoint, recordVerdict, type EndpointHealth, type EndpointSettings, type LiveEndpoint, type UpstreamEndpoint } from './endpoints'
+import { ConnectionSlots, PoolTimeout } from './pool'
+import { LimiterGate, LimiterTimeout, type GatePermit } from './limiter-gate'
+import { clientGone, runAttempt, secondsText } from './attempt'
+import { createSendResult, type SendResult } from './answer'
+import { caBundle, prefetchDns } from './transport'
 
-/** One upstream endpoint: where chat completions go and which headers every call carries. */
-export interface UpstreamEndpoint {
-  /** The configured base URL, used in logs and health. */
-  readonly baseUrl: string
-  /** The chat completions URL for a given upstream model. */
-  chatUrl(upstreamModel: string): string
-  /** Auth and provider headers sent with every call. */
-  readonly headers: Record<string, string>
-}
+export type { UpstreamEndpoint, EndpointHealth } from './endpoints'
+export { clientGone, describeFetchError } from './attempt'
+export type { SendResult, UpstreamUsage } from './answer'
 
-/** Settings the client reads (seconds, as configured). */
-export interface UpstreamClientSettings {
-  HTTP_READ_TIMEOUT: number | undefined
-  MAX_STREAM_SECONDS: number
+/** Settings the client reads (seconds, as configured); the app's Config satisfies it. */
+export interface UpstreamClientSettings extends EndpointSettings {
+  POOL_MAX_CONNECTIONS: number
+  HTTP_CONNECT_TIMEOUT: number
+  HTTP_WRITE_TIMEOUT: number
+  HTTP_POOL_TIMEOUT: number
   PROVIDER_MAX_RETRIES: number
   PROVIDER_RETRY_BASE_DELAY: number
   PROVIDER_RETRY_JITTER: number
+  CLIENT_RATE_LIMIT_ENABLED: boolean
+  CLIENT_RATE_LIMIT_RPM: number
+  CLIENT_RATE_LIMIT_TPM: number
+  CLIENT_RATE_LIMIT_BURST: number
+  CLIENT_RATE_LIMIT_ADAPTIVE: boolean
+  OPENAI_API_KEY?: string | undefined
+}
+
+/** Where the client reports: log lines, metrics, and the randomness of retry jitter. */
+export interface UpstreamClientDeps {
+  logger?: Logger
+  metrics?: Metrics
+  random?: () => number
 }
 
 /** What one call needs. */
 export interface SendOptions {
   body: string
   upstreamModel: string
-  /** Aborted when the client goes away: stops retries and the upstream request at once. */
+  /** Aborted when the client goes away: stops waits, retries and the upstream request at once. */
   signal: AbortSignal
   requestId: string
+  /** The prompt's tokens as counted locally: the rate-limit permit's size and the first-byte timeout's size class. */
+  inputTokens: number
   /** Extra per-request headers (traceparent, …). */
   headers?: Record<string, string>
 }
 
-/** A successful (2xx) upstream answer whose headers have arrived; the body is still unread. */
-export interface SendResult {
-  response: Response
-  /** Aborts the upstream request (used when the client leaves mid-stream or a stream times out). */
-  abort: (reason?: unknown) => void
-  attempts: number
-  endpoint: string
-  /** Milliseconds from the start of the successful attempt to its response headers. */
-  firstByteMs: number
-}
-
-/** Events the client reports (metrics and logs hang off these). */
-export interface UpstreamClientHooks {
-  onRetry?: (info: { attempt: number; delayMs: number; reason: string; requestId: string }) => void
-  onTimeout?: (info: { kind: 'first_byte'; requestId: string; timeoutMs: number }) => void
-}
+const encoder = new TextEncoder()
 
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
     if (signal.aborted) return reject(signal.reason)
-    const t = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
     const onAbort = () => {
       clearTimeout(t)
       reject(signal.reason)
     }
+    const t = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
     signal.addEventListener('abort', onAbort, { once: true })
   })
 
-class FirstByteTimeout extends Error {}
-
 /**
- * The only place that calls fetch. One call = up to 1 + PROVIDER_MAX_RETRIES attempts, each bounded by the
- * first-byte timeout; retries only before anything reached the client (the caller reads the body afterwards).
+ * The only place that calls fetch. One call takes a rate-limit permit, then makes up to 1 + PROVIDER_MAX_RETRIES
+ * attempts, each holding a connection slot and passing its endpoint's circuit breaker; a failed attempt moves to
+ * the next endpoint, and comes back to one already tried only after the backoff delay. Retries stop when the
+ * count is spent or the next wait would pass MAX_STREAM_SECONDS. Nothing is retried once the caller has the
+ * response, so nothing is retried after a byte reached the client.
  */
 export class UpstreamClient {
-  constructor(
-    private readonly endpoint: UpstreamEndpoint,
-    private readonly settings: UpstreamClientSettings,
-    private readonly hooks: UpstreamClientHooks = {},
-    private readonly random: () => number = Math.random,
-  ) {}
+  readonly #s: UpstreamClientSettings
+  readonly #endpoints: LiveEndpoint[]
+  readonly #slots: ConnectionSlots
+  readonly #gate: LimiterGate | undefined
+  readonly #log: Logger | undefined
+  readonly #metrics: Metrics | undefined
+  readonly #random: () => number
+
+  constructor(endpoints: readonly UpstreamEndpoint[], settings: UpstreamClientSettings, deps: UpstreamClientDeps = {}) {
+    if (endpoints.length === 0) throw new Error('OPENAI_BASE_URL names no endpoint.')
+    this.#s = settings
+    this.#log = deps.logger
+    this.#metrics = deps.metrics
+    this.#random = deps.random ?? Math.random
+    const ca = settings.SSL_CERT_FILE ? caBundle(settings.SSL_CERT_FILE) : undefined
+    this.#endpoints = createEndpoints(endpoints, settings, ca, (ep, t) => {
+      this.#log?.warn({ endpoint: ep.baseUrl, from: t.from, to: t.to, consecutive_failures: t.consecutiveFailures }, `circuit breaker for ${ep.baseUrl}: ${t.from} -> ${t.to}`)
+      this.#metrics?.breakerTransition()
+      this.#metrics?.setBreakerState(overallBreakerState(this.#endpoints))
+    })
+    this.#slots = new ConnectionSlots(settings.POOL_MAX_CONNECTIONS)
+    if (settings.CLIENT_RATE_LIMIT_ENABLED) {
+      this.#gate = new LimiterGate({
+        rpm: settings.CLIENT_RATE_LIMIT_RPM,
+        tpm: settings.CLIENT_RATE_LIMIT_TPM,
+        burst: settings.CLIENT_RATE_LIMIT_BURST,
+        adaptive: settings.CLIENT_RATE_LIMIT_ADAPTIVE,
+        poolTimeoutMs: settings.HTTP_POOL_TIMEOUT * 1000,
+        metrics: deps.metrics,
+      })
+    }
+    const bunCap = Number(process.env.BUN_CONFIG_MAX_HTTP_REQUESTS) || 256
+    if (settings.POOL_MAX_CONNECTIONS > bunCap) {
+      this.#log?.warn({ POOL_MAX_CONNECTIONS: settings.POOL_MAX_CONNECTIONS, BUN_CONFIG_MAX_HTTP_REQUESTS: bunCap }, `Bun sends at most ${bunCap} requests at once; start ccproxy with BUN_CONFIG_MAX_HTTP_REQUESTS=${settings.POOL_MAX_CONNECTIONS} to allow POOL_MAX_CONNECTIONS in flight`)
+    }
+  }
+
+  /** Starts resolving every endpoint's host (or its proxy's) so the first request finds the DNS answer cached. */
+  prefetchDns(): void {
+    for (const ep of this.#endpoints) prefetchDns(ep.baseUrl, ep.proxy)
+  }
+
+  /** Every endpoint's breaker state and counts, for GET /v1/health. */
+  endpointsHealth(): EndpointHealth[] {
+    return endpointsHealth(this.#endpoints)
+  }
+
+  /** The client-side rate limits in force now; null when CLIENT_RATE_LIMIT_ENABLED is off. */
+  limiterLimits(): (EffectiveLimits & { queueLength: number }) | null {
+    return this.#gate ? { ...this.#gate.effectiveLimits(), queueLength: this.#gate.queueLength } : null
+  }
+
+  /** Connection slots in use and waiting (POOL_MAX_CONNECTIONS). */
+  poolStats(): { max: number; inFlight: number; waiting: number } {
+    return { max: this.#slots.max, inFlight: this.#slots.inFlight, waiting: this.#slots.waiting }
+  }
+
+  /** Closes the idle keep-alive connections of every endpoint. */
+  close(): void {
+    for (const ep of this.#endpoints) ep.session.close()
+  }
+
+  /** Counts and logs a timeout that happened while reading an answer (`idle`, `total`). */
+  recordTimeout(kind: TimeoutKind, requestId: string, timeoutMs: number, setting: string): void {
+    this.#metrics?.timeout(kind)
+    this.#log?.warn({ request_id: requestId, timeout: kind, timeout_ms: Math.round(timeoutMs), setting }, `upstream ${kind} timeout (${setting})`)
+  }
 
   /** Sends one chat completion request; resolves with a 2xx response or throws a ProxyError. */
   async send(opts: SendOptions): Promise<SendResult> {
-    const maxAttempts = 1 + this.settings.PROVIDER_MAX_RETRIES
-    const url = this.endpoint.chatUrl(opts.upstreamModel)
-    const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...this.endpoint.headers, ...opts.headers }
+    const closed = allOpenError(this.#endpoints)
+    if (closed) throw closed
+    const permit = await this.#admit(opts)
+    try {
+      return await this.#attempts(opts, permit)
+    } catch (err) {
+      permit?.settle(0)
+      throw err
+    }
+  }
+
+  async #attempts(opts: SendOptions, permit: GatePermit | undefined): Promise<SendResult> {
+    const s = this.#s
+    const maxAttempts = 1 + s.PROVIDER_MAX_RETRIES
+    const giveUpAt = performance.now() + s.MAX_STREAM_SECONDS * 1000
+    const bytes = encoder.encode(opts.body)
+    const tried = new Set<LiveEndpoint>()
+    let cursor = 0
     let lastError: ProxyError | undefined
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
       if (opts.signal.aborted) throw clientGone()
-      const ctrl = new AbortController()
-      const onClientAbort = () => ctrl.abort(opts.signal.reason)
-      opts.signal.addEventListener('abort', onClientAbort, { once: true })
-      const timeoutMs = (this.settings.HTTP_READ_TIMEOUT ?? this.settings.MAX_STREAM_SECONDS) * 1000
-      const timer = setTimeout(() => ctrl.abort(new FirstByteTimeout()), timeoutMs)
-      const started = performance.now()
-      let retryHeaders: Headers | undefined
-      try {
-        const response = await fetch(url, { method: 'POST', body: opts.body, headers, signal: ctrl.signal })
-        clearTimeout(timer)
-        if (response.ok) {
-          return {
-            response,
-            abort: (reason) => ctrl.abort(reason),
-            attempts: attempt + 1,
-            endpoint: this.endpoint.baseUrl,
-            firstByteMs: performance.now() - started,
-          }
-        }
-        opts.signal.removeEventListener('abort', onClientAbort)
-        const text = await response.text().catch(() => '')
-        lastError = upstreamErrorToProxyError(response.status, text, response.headers)
-        if (!isRetryableStatus(response.status)) throw lastError
-        retryHeaders = response.headers
-      } catch (err) {
-        clearTimeout(timer)
-        opts.signal.removeEventListener('abort', onClientAbort)
-        if (err === lastError) throw err
-        if (opts.signal.aborted) throw clientGone()
-        if (ctrl.signal.reason instanceof FirstByteTimeout) {
-          this.hooks.onTimeout?.({ kind: 'first_byte', requestId: opts.requestId, timeoutMs })
-          lastError = new ProxyError('timeout_error', `The upstream sent no response within ${fmtSeconds(timeoutMs)} (HTTP_READ_TIMEOUT).`)
-        } else {
-          lastError = new ProxyError('api_error', `Could not reach the upstream at ${this.endpoint.baseUrl}: ${describeFetchError(err)}`, { status: 502 })
-        }
+      const release = await this.#takeSlot(opts)
+      const pick = pickEndpoint(this.#endpoints, cursor)
+      if (!pick.ok) {
+        release()
+        throw openError(this.#endpoints, pick.retryAfterMs)
       }
-      if (attempt + 1 >= maxAttempts) break
-      const delayMs = retryDelayMs(attempt, { baseDelayS: this.settings.PROVIDER_RETRY_BASE_DELAY, jitterS: this.settings.PROVIDER_RETRY_JITTER, random: this.random }, retryHeaders)
-      this.hooks.onRetry?.({ attempt: attempt + 1, delayMs, reason: lastError.message, requestId: opts.requestId })
-      try {
-        await sleep(delayMs, opts.signal)
-      } catch {
+      const { ep, index } = pick
+      tried.add(ep)
+      const firstByte = firstByteTimeout(ep, opts.inputTokens)
+      const limits = { connectMs: s.HTTP_CONNECT_TIMEOUT * 1000, writeMs: s.HTTP_WRITE_TIMEOUT * 1000, firstByteMs: firstByte.ms, firstByteSource: firstByte.source }
+      const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...ep.headers, ...opts.headers }
+      const r = await runAttempt(ep, { url: ep.chatUrl(opts.upstreamModel), headers, bytes, signal: opts.signal, hints: { inputTokens: opts.inputTokens, apiKey: s.OPENAI_API_KEY } }, limits)
+      if (r.kind === 'response') {
+        ep.breaker.onSuccess()
+        ep.successes++
+        this.#gate?.onSuccess()
+        if (r.waitMs > 0) ep.firstByte.record(opts.inputTokens, r.waitMs)
+        return createSendResult(r, { endpoint: ep.baseUrl, attempts: attempt + 1, release, permit, signal: opts.signal, maxStreamMs: s.MAX_STREAM_SECONDS * 1000, onTotalTimeout: (ms) => this.recordTimeout('total', opts.requestId, ms, 'MAX_STREAM_SECONDS') })
+      }
+      release()
+      if (r.kind === 'client_gone') {
+        ep.breaker.release()
         throw clientGone()
       }
+      recordVerdict(ep, r)
+      lastError = r.error
+      ep.lastError = r.error.message
+      if (r.kind === 'status') {
+        if (r.status === 429) this.#gate?.onUpstream429()
+        if (!isRetryableStatus(r.status)) throw r.error
+      }
+      if (r.kind === 'timeout') {
+        this.#metrics?.timeout(r.phase)
+        this.#log?.warn({ request_id: opts.requestId, endpoint: ep.baseUrl, timeout: r.phase, timeout_ms: Math.round(r.timeoutMs), attempt: attempt + 1 }, r.error.message)
+      }
+      if (attempt + 1 >= maxAttempts) break
+      cursor = (index + 1) % this.#endpoints.length
+      const delayMs = tried.has(this.#endpoints[cursor])
+        ? retryDelayMs(attempt, { baseDelayS: s.PROVIDER_RETRY_BASE_DELAY, jitterS: s.PROVIDER_RETRY_JITTER, random: this.#random, now: Date.now() }, r.kind === 'status' ? r.headers : undefined)
+        : 0
+      if (performance.now() + delayMs >= giveUpAt) break
+      this.#metrics?.retry()
+      this.#log?.warn({ request_id: opts.requestId, attempt: attempt + 2, delay_ms: Math.round(delayMs), endpoint: this.#endpoints[cursor].baseUrl, reason: r.error.message }, 'retrying upstream request')
+      if (delayMs > 0) await sleep(delayMs, opts.signal).catch(() => undefined)
     }
+    if (opts.signal.aborted) throw clientGone()
     throw lastError ?? new ProxyError('api_error', 'The upstream request failed.')
   }
-}
 
-/** The error used when the client went away (never sent: there is nobody to send it to). */
-export const clientGone = () => new ProxyError('api_error', 'The client closed the connection.', { status: 499 })
+  /** A rate-limit permit (when CLIENT_RATE_LIMIT_ENABLED), waiting up to HTTP_POOL_TIMEOUT. */
+  async #admit(opts: SendOptions): Promise<GatePermit | undefined> {
+    if (!this.#gate) return undefined
+    try {
+      return await this.#gate.acquire(opts.inputTokens, opts.signal)
+    } catch (e) {
+      if (e instanceof LimiterTimeout) {
+        this.#metrics?.timeout('pool')
+        this.#log?.warn({ request_id: opts.requestId, timeout: 'pool', waited_ms: Math.round(e.waitedMs), retry_after_ms: Math.round(e.retryAfterMs) }, 'no rate-limit permit within HTTP_POOL_TIMEOUT')
+        throw e
+      }
+      throw clientGone()
+    }
+  }
 
-function fmtSeconds(ms: number): string {
-  return ms >= 1000 ? `${+(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`
-}
-
-/** A short human description of a fetch failure (connection refused, DNS, TLS, reset). */
-export function describeFetchError(err: unknown): string {
-  const e = err as { code?: string; message?: string }
-  if (e?.code === 'ConnectionRefused' || e?.code === 'ECONNREFUSED') return 'connection refused'
-  if (e?.code === 'ECONNRESET' || e?.code === 'ConnectionClosed') return 'connection reset'
-  return e?.message ? `${e.code ? `${e.code}: ` : ''}${e.message}` : String(err)
+  /** A connection slot (POOL_MAX_CONNECTIONS), waiting up to HTTP_POOL_TIMEOUT. */
+  async #takeSlot(opts: SendOptions): Promise<() => void> {
+    try {
+      return await this.#slots.acquire(this.#s.HTTP_POOL_TIMEOUT * 1000, opts.signal)
+    } catch (e) {
+      if (!(e instanceof PoolTimeout)) throw clientGone()
+      this.#metrics?.timeout('pool')
+      this.#log?.warn({ request_id: opts.requestId, timeout: 'pool', waited_ms: Math.round(e.waitedMs), in_flight: this.#slots.inFlight }, 'no upstream connection slot within HTTP_POOL_TIMEOUT')
+      return Promise.reject(new ProxyError('timeout_error', `All ${this.#slots.max} upstream connections (POOL_MAX_CONNECTIONS) stayed busy for ${secondsText(this.#s.HTTP_POOL_TIMEOUT * 1000)} (HTTP_POOL_TIMEOUT).`))
+    }
+  }
 }

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import zlib from 'node:zlib'
 
 /** What the fake upstream does for one request. */
 export interface UpstreamScript {
@@ -21,6 +22,8 @@ export interface UpstreamScript {
   hang?: boolean
   /** Stop writing after this many pieces but keep the connection open (a stall). */
   stallAfter?: number
+  /** Compress the whole body with this encoding and send it as one piece, with content-encoding set. */
+  encoding?: 'gzip' | 'deflate' | 'br' | 'zstd'
 }
 
 /** One request the fake upstream received. */
@@ -69,6 +72,14 @@ export function textCompletion(text: string, usage = { prompt_tokens: 10, comple
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
+function compress(encoding: NonNullable<UpstreamScript['encoding']>, buffer: Buffer): Uint8Array {
+  const data = new Uint8Array(buffer)
+  if (encoding === 'gzip') return Bun.gzipSync(data)
+  if (encoding === 'deflate') return zlib.deflateSync(data)
+  if (encoding === 'br') return zlib.brotliCompressSync(data)
+  return Bun.zstdCompressSync(data)
+}
+
 /**
  * An OpenAI-compatible server on 127.0.0.1, port 0, that tests script per request and that records every
  * request it receives. Scripts queued with `enqueue` are used in order; the fallback answers everything else.
@@ -80,6 +91,8 @@ export class FakeUpstream {
   private server!: Server
   private readonly sockets = new Set<import('node:net').Socket>()
   port = 0
+  /** TCP connections accepted so far (keep-alive reuse shows as fewer connections than requests). */
+  connections = 0
 
   /** Starts a fake upstream and resolves once it listens. */
   static async start(): Promise<FakeUpstream> {
@@ -128,6 +141,7 @@ export class FakeUpstream {
   private listen(): Promise<void> {
     this.server = createServer((req, res) => void this.handle(req, res))
     this.server.on('connection', (s) => {
+      this.connections++
       this.sockets.add(s)
       s.on('close', () => this.sockets.delete(s))
     })
@@ -174,6 +188,10 @@ export class FakeUpstream {
       pieces = script.sse.map((e) => (typeof e === 'string' ? e : `data: ${JSON.stringify(e)}\n\n`))
     } else {
       pieces = script.chunks ?? []
+    }
+    if (script.encoding) {
+      headers['content-encoding'] = script.encoding
+      pieces = [compress(script.encoding, Buffer.concat(pieces.map((p) => Buffer.from(p))))]
     }
     res.writeHead(script.status ?? 200, headers)
     res.flushHeaders()

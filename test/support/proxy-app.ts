@@ -36,7 +36,7 @@ export function testConfig(upstreamUrl: string, env: Record<string, string> = {}
 export async function startApp(upstreamUrl: string, env: Record<string, string> = {}, extra: Partial<ProxyDeps> = {}): Promise<InProcessProxy> {
   const config = testConfig(upstreamUrl, env)
   const records: RequestRecord[] = []
-  const deps = buildDeps(config, pino({ level: 'silent' }), { observe: (rec) => records.push(rec), ...extra })
+  const deps = buildDeps(config, extra.logger ?? pino({ level: 'silent' }), { observe: (rec) => records.push(rec), ...extra })
   const app = createApp(deps)
   const server = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: app.fetch, idleTimeout: 255 })
   return {
@@ -44,7 +44,10 @@ export async function startApp(upstreamUrl: string, env: Record<string, string> 
     config,
     deps,
     records,
-    close: () => server.stop(true),
+    close: async () => {
+      await server.stop(true)
+      deps.upstream.close()
+    },
   }
 }
 

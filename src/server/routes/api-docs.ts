@@ -1,6 +1,8 @@
 import { Elysia, type InternalRoute } from 'elysia'
 import { API_DOCS_ASSETS, API_DOCS_HTML } from '../../dashboard/api-docs-page'
 import { htmlPage, staticAsset } from '../security-headers'
+import { ProxyError, errorResponse } from '../errors'
+import { newRequestId } from '../../proxy/messages'
 import { openApiDocument, type OpenApiHead } from '../openapi-document'
 
 const hidden = { detail: { hide: true } }
@@ -17,9 +19,9 @@ export function apiDocs(head: OpenApiHead) {
   let documented = -1
   return plugin
     .get('/swagger', () => htmlPage(API_DOCS_HTML), hidden)
-    .get('/swagger/assets/:file', function apiDocsAsset({ params, status }) {
+    .get('/swagger/assets/:file', function apiDocsAsset({ params }) {
       const asset = Object.hasOwn(API_DOCS_ASSETS, params.file) ? API_DOCS_ASSETS[params.file] : undefined
-      return asset ? staticAsset(asset.body, asset.type) : status(404, 'Not found')
+      return asset ? staticAsset(asset.body, asset.type) : errorResponse(new ProxyError('not_found_error', `No asset ${params.file}.`), newRequestId())
     }, hidden)
     .get('/swagger/json', function openApiJson() {
       const routes = allRoutes()

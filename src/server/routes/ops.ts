@@ -9,23 +9,19 @@ import { opsOpenApiDetails } from '../openapi-ops'
 /** GET /v1/cache/stats while there is no response cache. */
 const NO_CACHE = { enabled: false, entries: 0, bytes: 0, hits: 0, misses: 0, joins: 0, evictions: 0, hit_rate: null }
 
-/** The upstream client's per-endpoint health, when it reports one. */
-type EndpointsHealthSource = { endpointsHealth?: () => unknown }
-
 /** The body of GET /v1/health and its HTTP status (503 when down). */
-export function healthReport(deps: ProxyDeps): { status: number; body: Record<string, unknown> } {
+export function healthReport(deps: ProxyDeps): { status: number; body: object } {
   const input = deps.metrics.healthInput()
   const health = healthScore(input)
-  const body: Record<string, unknown> = {
+  const body = {
     status: health.status,
     health_score: health.score,
     breaker: { state: input.breakerState },
     upstream: { reachable: input.upstreamReachable },
     version: VERSION,
     uptime_s: Math.round((Date.now() - deps.startedAt) / 1000),
+    endpoints: deps.upstream.endpointsHealth(),
   }
-  const upstream = deps.upstream as unknown as EndpointsHealthSource
-  if (typeof upstream.endpointsHealth === 'function') body.endpoints = upstream.endpointsHealth()
   return { status: health.status === 'down' ? 503 : 200, body }
 }
 
