@@ -68,8 +68,8 @@ export function claudeCodeTools(rng: () => number, descriptionWords: number): An
 export function claudeCodeSystem(rng: () => number, promptWords: number): AnthropicMessagesRequest['system'] {
   return [
     { type: 'text', text: 'x-anthropic-billing-header: cc_version=2.1.332.500; cc_entrypoint=sdk-cli;' },
-    { type: 'text', text: "You are a Claude agent, built on Anthropic's Claude Agent SDK.", cache_control: { type: 'ephemeral' } },
-    { type: 'text', text: `\nYou are an agent working with the user toward their goals.\n\n# Harness\n${prose(rng, promptWords)}`, cache_control: { type: 'ephemeral' } },
+    { type: 'text', text: "You are Claude Code, Anthropic's official CLI for Claude.", cache_control: { type: 'ephemeral' } },
+    { type: 'text', text: `\nYou are working with the user toward their goals.\n\n# Harness\n${prose(rng, promptWords)}`, cache_control: { type: 'ephemeral' } },
   ]
 }
 

@@ -33,8 +33,8 @@ const BODIES: BodySize[] = ['small', '60k']
 const STREAM_CHUNKS = 200
 const RSS_GROWTH_TOLERANCE_MB = 4
 const plan: Plan = quick
-  ? { rounds: 1, perRound: { 1: 5, 16: 32, 64: 64 }, warmup: 16, streamRounds: 1, streamsPerRound: 3, memoryPhase: 200, startupRuns: 2, countTokensRuns: 2, streamChunks: STREAM_CHUNKS }
-  : { rounds: 6, perRound: { 1: 250, 16: 1_500, 64: 3_000 }, warmup: 500, streamRounds: 6, streamsPerRound: 40, memoryPhase: 10_000, startupRuns: 9, countTokensRuns: 25, streamChunks: STREAM_CHUNKS }
+  ? { rounds: 1, perRound: { 1: 5, 16: 32, 64: 64 }, warmup: 16, streamRounds: 1, streamsPerRound: 3, memoryPhase: 200, settleMs: 300, startupRuns: 2, countTokensRuns: 2, streamChunks: STREAM_CHUNKS }
+  : { rounds: 6, perRound: { 1: 250, 16: 1_500, 64: 3_000 }, warmup: 500, streamRounds: 6, streamsPerRound: 60, memoryPhase: 10_000, settleMs: 3_000, startupRuns: 9, countTokensRuns: 25, streamChunks: STREAM_CHUNKS }
 
 const log = (s: string) => console.log(s)
 
@@ -86,6 +86,7 @@ async function main(): Promise<number> {
   }
   const targets: Record<string, Record<TargetName, Target>> = {}
   for (const size of BODIES) targets[size] = await targetsFor(size, false)
+  s.x['rss.after_first_requests_mb'] = round(memoryMB(cc.proc.pid).rss, 2)
   const streamTargets = await targetsFor('60k', true)
   const shortStreamTargets = await targetsFor('60k', true, true)
   const meta = {
@@ -113,7 +114,7 @@ async function main(): Promise<number> {
   }
   await phase('warm-up', () => warmUp({ ...targets, stream: streamTargets }, plan.warmup, s))
   await phase('latency and throughput', () => latencyMatrix(targets, CONCURRENCIES, plan, pids, s))
-  await phase('streaming', () => streaming(streamTargets, shortStreamTargets, SHORT_STREAM_CHUNKS, plan, s))
+  await phase('streaming', () => streaming(streamTargets, shortStreamTargets, SHORT_STREAM_CHUNKS, plan, pids, s))
   const memTarget: Target = { ...targets['60k'].ccproxy, bodies: [...Array(9).fill(targets['60k'].ccproxy.bodies[0]), streamTargets.ccproxy.bodies[0]] }
   await phase('memory', () => memory(memTarget, plan, pids, s))
   const conversation = longConversation(200_000)

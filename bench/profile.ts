@@ -1,7 +1,8 @@
 /**
  * CPU profile of the proxy under load: `bun bench/profile.ts [--body 60k|small|20k|200k] [--stream]
- * [--requests N] [--concurrency C] [--interval µs]`.
- * Runs `bun --cpu-prof src/main.ts` against the mock upstream, drives N requests, stops it gracefully and prints
+ * [--requests N] [--concurrency C] [--interval µs] [--binary]`.
+ * Runs `bun --cpu-prof src/main.ts` (or, with --binary, dist/ccproxy with BUN_OPTIONS=--cpu-prof; its own
+ * function names are minified) against the mock upstream, drives N requests, stops it gracefully and prints
  * the hottest functions by self and by inclusive time. The profile is kept in bench/results/ (open it in Chrome
  * DevTools or any .cpuprofile viewer).
  */
@@ -9,7 +10,7 @@ import { copyFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { claudeCodeBodyText, type BodySize } from './bodies.ts'
 import { runBatch } from './lib/loadgen.ts'
-import { cleanupAll, freePort, ROOT, spawnPortPrinter, spawnTracked, stopChild, tempDir, waitReady } from './lib/procs.ts'
+import { cleanupAll, freePort, prepareBinary, ROOT, spawnPortPrinter, spawnTracked, stopChild, tempDir, waitReady } from './lib/procs.ts'
 
 const args = Bun.argv.slice(2)
 const opt = (name: string, def: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : def)
@@ -64,8 +65,10 @@ async function main(): Promise<number> {
     OPENAI_BASE_URL: `${mock.url}/v1`, OPENAI_API_KEY: 'sk-bench-0123456789abcdef', LOG_LEVEL: 'warn', LOG_FILE_PATH: '', ERROR_LOG_FILE_PATH: '',
     CLIENT_RATE_LIMIT_ENABLED: 'false', RESPONSE_CACHE_ENABLED: 'false',
   }
-  const cmd = [process.execPath, '--cpu-prof', `--cpu-prof-dir=${home}`, `--cpu-prof-interval=${interval}`, join(ROOT, 'src', 'main.ts')]
-  const { proc, output } = spawnTracked(cmd, env, home)
+  const profFlags = ['--cpu-prof', `--cpu-prof-dir=${home}`, `--cpu-prof-interval=${interval}`]
+  const binary = args.includes('--binary')
+  const cmd = binary ? [prepareBinary().bin] : [process.execPath, ...profFlags, join(ROOT, 'src', 'main.ts')]
+  const { proc, output } = spawnTracked(cmd, binary ? { ...env, BUN_OPTIONS: profFlags.join(' ') } : env, home)
   await waitReady(`http://127.0.0.1:${port}/v1/health`, performance.now(), proc, 20_000)
   const target = { name: 'ccproxy', url: `http://127.0.0.1:${port}/v1/messages`, headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' }, bodies: [claudeCodeBodyText(size, { stream })] }
   const t0 = performance.now()
@@ -78,7 +81,7 @@ async function main(): Promise<number> {
   if (!file) throw new Error(`no .cpuprofile written; proxy output:\n${output().slice(0, 2000)}`)
   const dir = join(ROOT, 'bench', 'results')
   mkdirSync(dir, { recursive: true })
-  const kept = join(dir, `profile-${size}${stream ? '-stream' : ''}-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`)
+  const kept = join(dir, `profile-${binary ? 'binary-' : ''}${size}${stream ? '-stream' : ''}-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`)
   copyFileSync(join(home, file), kept)
   console.log(summariseProfile(JSON.parse(readFileSync(kept, 'utf8')) as CpuProfile))
   console.log(`\nprofile: ${kept}`)

@@ -8,6 +8,7 @@ import { ratio, round, type Figures } from './report.ts'
 
 /** The three ways a request can travel. */
 export const TARGETS = ['direct', 'passthrough', 'ccproxy'] as const
+/** One of TARGETS. */
 export type TargetName = (typeof TARGETS)[number]
 
 /** How much work each phase does. */
@@ -19,6 +20,8 @@ export interface Plan {
   streamRounds: number
   streamsPerRound: number
   memoryPhase: number
+  /** Idle time after each memory phase in which RSS is sampled for its settled (lowest) value. */
+  settleMs: number
   startupRuns: number
   countTokensRuns: number
   /** Data chunks in each streamed answer (the mock's MOCK_CHUNKS). */
@@ -96,29 +99,38 @@ export async function latencyMatrix(targets: Record<string, Record<TargetName, T
  * `content_block_delta`. Each long stream is followed by a short one (`short`, SHORT_STREAM_CHUNKS chunks) so the
  * per-chunk cost can also be read as a slope, free of the per-request cost.
  */
-export async function streaming(long: Record<TargetName, Target>, short: Record<TargetName, Target>, shortChunks: number, plan: Plan, s: RunState): Promise<void> {
+export async function streaming(long: Record<TargetName, Target>, short: Record<TargetName, Target>, shortChunks: number, plan: Plan, pids: Pids, s: RunState): Promise<void> {
   const first: Record<TargetName, number[]> = { direct: [], passthrough: [], ccproxy: [] }
   const total: Record<TargetName, number[]> = { direct: [], passthrough: [], ccproxy: [] }
   const shortTotal: Record<TargetName, number[]> = { direct: [], passthrough: [], ccproxy: [] }
-  const timed = async (target: Target, marker: string) => {
+  const cpu = { long: { ccproxy: 0, passthrough: 0 }, short: { ccproxy: 0, passthrough: 0 } }
+  const count = { long: { ccproxy: 0, passthrough: 0 }, short: { ccproxy: 0, passthrough: 0 } }
+  const timed = async (t: TargetName, kind: 'long' | 'short', marker: string) => {
+    const pid = t === 'direct' ? 0 : pids[t]
+    const before = pid ? cpuTicks(pid) : 0
     try {
-      return await timeStream(target, marker)
+      return await timeStream((kind === 'long' ? long : short)[t], marker)
     } catch (e) {
       s.errors++
       s.firstError ??= (e as Error).message
       return undefined
+    } finally {
+      if (t !== 'direct') {
+        cpu[kind][t] += cpuTicks(pid) - before
+        count[kind][t]++
+      }
     }
   }
   for (let r = 0; r < plan.streamRounds; r++) {
     for (const t of rotated(TARGETS, r)) {
       const marker = t === 'ccproxy' ? 'event: content_block_delta' : '"delta":{"content":"'
       for (let i = 0; i < plan.streamsPerRound; i++) {
-        const a = await timed(long[t], marker)
+        const a = await timed(t, 'long', marker)
         if (a) {
           first[t].push(a.firstMs)
           total[t].push(a.totalMs)
         }
-        const b = await timed(short[t], marker)
+        const b = await timed(t, 'short', marker)
         if (b) shortTotal[t].push(b.totalMs)
       }
     }
@@ -135,21 +147,36 @@ export async function streaming(long: Record<TargetName, Target>, short: Record<
     x[`stream.${t}.per_chunk_us`] = round((x[`stream.${t}.added_total_ms`] * 1000) / plan.streamChunks, 3)
     const addedShort = x[`stream.${t}.short_total_ms`] - x['stream.direct.short_total_ms']
     x[`stream.${t}.marginal_per_chunk_us`] = round(((x[`stream.${t}.added_total_ms`] - addedShort) * 1000) / Math.max(1, plan.streamChunks - shortChunks), 3)
+    const cpuLongMs = ratio((cpu.long[t] / s.clkTck) * 1000, count.long[t])
+    const cpuShortMs = ratio((cpu.short[t] / s.clkTck) * 1000, count.short[t])
+    x[`stream.${t}.cpu_per_stream_ms`] = round(cpuLongMs, 4)
+    x[`stream.${t}.cpu_per_short_stream_ms`] = round(cpuShortMs, 4)
+    x[`stream.${t}.cpu_per_chunk_us`] = round(((cpuLongMs - cpuShortMs) * 1000) / Math.max(1, plan.streamChunks - shortChunks), 3)
   }
 }
 
-/** RSS after `plan.memoryPhase` requests through ccproxy and again after as many more (60 KB bodies, 1 in 10 streamed). */
+/**
+ * RSS after `plan.memoryPhase` requests through ccproxy and again after as many more (60 KB bodies, 1 in 10
+ * streamed). Right after each phase RSS still holds garbage the collector has not returned yet, so it is also
+ * sampled every 100 ms for `plan.settleMs` while idle: the lowest sample is the settled figure.
+ */
 export async function memory(target: Target, plan: Plan, pids: Pids, s: RunState): Promise<void> {
   const { x } = s
   const before = cpuTicks(pids.ccproxy)
   let done = 0
-  for (const key of ['rss.after_10k_mb', 'rss.after_20k_mb']) {
+  for (const phase of ['10k', '20k']) {
     const r = await runBatch(target, plan.memoryPhase, 16, 300_000)
     done += r.latencies.length + r.errors
     s.errors += r.errors
     s.firstError ??= r.firstError
-    await Bun.sleep(200)
-    x[key] = round(memoryMB(pids.ccproxy).rss, 2)
+    const atEnd = memoryMB(pids.ccproxy).rss
+    let settled = atEnd
+    for (let i = 0; i < Math.ceil(plan.settleMs / 100); i++) {
+      await Bun.sleep(100)
+      settled = Math.min(settled, memoryMB(pids.ccproxy).rss)
+    }
+    x[`rss.after_${phase}_at_end_mb`] = round(atEnd, 2)
+    x[`rss.after_${phase}_mb`] = round(settled, 2)
   }
   x['rss.requests_per_phase'] = plan.memoryPhase
   x['rss.growth_mb'] = round(x['rss.after_20k_mb'] - x['rss.after_10k_mb'], 2)

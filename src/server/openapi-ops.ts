@@ -1,5 +1,6 @@
 import type { DocumentDecoration } from 'elysia'
 import { TIMEOUT_KINDS } from '../metrics/registry'
+import { VERSION } from '../version'
 
 /** OpenAPI operation details of the operations routes (metrics, health, cache, dashboard), shown at /swagger. */
 
@@ -95,8 +96,8 @@ export function opsOpenApiDetails(): Record<'metrics' | 'prometheus' | 'reset' |
     health: {
       tags: ['operations'], summary: 'Health of the proxy: score 0-100, breaker, upstream reachability',
       responses: {
-        200: example(json(HealthBody, 'ok or degraded'), { status: 'ok', health_score: 100, breaker: { state: 'closed' }, upstream: { reachable: true }, version: '0.1.0', uptime_s: 3600 }),
-        503: example(json(HealthBody, 'down'), { status: 'down', health_score: 20, breaker: { state: 'open' }, upstream: { reachable: false }, version: '0.1.0', uptime_s: 3600 }),
+        200: example(json(HealthBody, 'ok or degraded'), { status: 'ok', health_score: 100, breaker: { state: 'closed' }, upstream: { reachable: true }, version: VERSION, uptime_s: 3600 }),
+        503: example(json(HealthBody, 'down'), { status: 'down', health_score: 20, breaker: { state: 'open' }, upstream: { reachable: false }, version: VERSION, uptime_s: 3600 }),
       },
     },
     dashboard: {

@@ -83,6 +83,39 @@ function charsEstimate(text: string): number {
 }
 
 /**
+ * Longest run of whitespace, or of anything else, tokenized in one piece. tiktoken's byte-pair merge is quadratic
+ * in the length of a pre-token (200,000 × "a" takes 15 s), and a pre-token never spans more than about one such
+ * run, so longer runs are cut into slices of this size. Counts stay exact for repeated characters and move by at
+ * most a token a slice otherwise; text without such runs is tokenized whole, unchanged.
+ */
+export const MAX_RUN = 256
+
+const isSpace = (c: number) =>
+  c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff
+
+/** Tokens of `text`, cutting runs longer than MAX_RUN (never inside a surrogate pair). */
+function encodedLength(encoder: Tiktoken, text: string): number {
+  if (text.length <= MAX_RUN) return encoder.encode_ordinary(text).length
+  let total = 0
+  let from = 0
+  let runStart = 0
+  let runSpace = isSpace(text.charCodeAt(0))
+  for (let i = 1; i < text.length; i++) {
+    const space = isSpace(text.charCodeAt(i))
+    if (space !== runSpace) {
+      runStart = i
+      runSpace = space
+    } else if (i - runStart >= MAX_RUN) {
+      const high = text.charCodeAt(i - 1)
+      const cut = high >= 0xd800 && high <= 0xdbff ? i - 1 : i
+      total += encoder.encode_ordinary(text.slice(from, cut)).length
+      from = runStart = cut
+    }
+  }
+  return total + encoder.encode_ordinary(from === 0 ? text : text.slice(from)).length
+}
+
+/**
  * Counts the input tokens of Anthropic requests as the upstream's tokenizer would see them (an estimate:
  * the upstream's exact chat template is not known). One instance per encoding, shared across requests.
  * If tiktoken cannot be loaded, every text is counted as ceil(chars / 4) and `fallback` is true.
@@ -122,7 +155,7 @@ export class TokenCounter {
     if (known !== undefined) return known
     let tokens: number
     try {
-      tokens = encoder.encode_ordinary(text).length
+      tokens = encodedLength(encoder, text)
     } catch {
       return charsEstimate(text)
     }
@@ -144,7 +177,8 @@ export class TokenCounter {
       total += TOOLS_PREAMBLE_TOKENS
       for (const tool of req.tools) total += this.#countTool(tool)
     }
-    if (req.tool_choice?.name !== undefined) total += TOKENS_PER_TOOL_CALL + this.countText(req.tool_choice.name)
+    const choiceName = req.tool_choice?.name
+    if (typeof choiceName === 'string') total += TOKENS_PER_TOOL_CALL + this.countText(choiceName)
     return total
   }
 

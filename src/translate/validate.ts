@@ -3,6 +3,12 @@ import type { AnthropicCountTokensRequest, AnthropicMessagesRequest } from './ty
 
 /** Anthropic's documented limit on `messages` entries. */
 export const MAX_MESSAGES = 100_000
+/**
+ * Deepest nesting of arrays and objects accepted anywhere in a body. Tool inputs and schemas go upstream by
+ * reference and token counting walks blocks recursively; far deeper values (JSON.parse takes a million levels)
+ * would overflow the stack in JSON.stringify instead of giving a 400.
+ */
+export const MAX_DEPTH = 128
 
 const ROLES = new Set(['user', 'assistant', 'system'])
 
@@ -17,6 +23,8 @@ const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null &
 /** A short rendering of a bad value for error messages. */
 function shown(v: unknown): string {
   if (v === undefined) return 'nothing'
+  // A very deep value would take JSON.stringify (or String, for arrays) into a slow stack overflow.
+  if (pathTooDeep(v, 16) !== undefined) return Array.isArray(v) ? 'a deeply nested array' : 'a deeply nested object'
   let s: string
   try {
     s = JSON.stringify(v) ?? String(v)
@@ -57,9 +65,25 @@ function checkBlocks(blocks: unknown[], path: string): void {
   }
 }
 
+/** The path below `v` of the first value nested deeper than `limit` levels, or undefined. */
+export function pathTooDeep(v: unknown, limit: number): string | undefined {
+  if (typeof v !== 'object' || v === null) return undefined
+  if (limit <= 0) return ''
+  const keys = Array.isArray(v) ? undefined : Object.keys(v)
+  const n = keys ? keys.length : (v as unknown[]).length
+  for (let i = 0; i < n; i++) {
+    const key = keys ? keys[i] : i
+    const below = pathTooDeep((v as Obj)[key as string], limit - 1)
+    if (below !== undefined) return below === '' ? String(key) : `${key}.${below}`
+  }
+  return undefined
+}
+
 function checkCommon(body: unknown): Obj {
   if (!isObject(body)) fail('body', `must be a JSON object, got ${shown(body)}`)
   const b = body as Obj
+  const deep = pathTooDeep(b, MAX_DEPTH)
+  if (deep !== undefined) fail(deep.length > 80 ? `${deep.slice(0, 77)}...` : deep, `nested deeper than ${MAX_DEPTH} levels`)
   if (b.model === undefined) fail('model', 'field required')
   if (typeof b.model !== 'string' || !b.model) fail('model', `must be a non-empty string, got ${shown(b.model)}`)
 

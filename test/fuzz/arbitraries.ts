@@ -21,7 +21,7 @@ export const text = fc.oneof(
 )
 
 /** Any JSON value, small. */
-export const json = fc.jsonValue({ maxDepth: 3 })
+export const json = fc.jsonValue({ maxDepth: 2, depthSize: 'xsmall' })
 const jsonObject = fc.dictionary(fc.string({ maxLength: 8 }), json, { maxKeys: 4, noNullPrototype: true })
 const opt = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined, freq: 2 })
 const cacheControl = opt(fc.constantFrom({ type: 'ephemeral' }, { type: 'ephemeral', ttl: '1h' }, { type: 'ephemeral', scope: 'global' }))
@@ -43,6 +43,8 @@ const providerState = fc.oneof(
   fc.dictionary(toolId, base64, { maxKeys: 2, noNullPrototype: true }).map((s) => encodeProviderState({ thought_signatures: s })),
   json.map((j) => 'ccp1.' + Buffer.from(JSON.stringify(j) ?? '', 'utf8').toString('base64url')),
   fc.string({ maxLength: 12 }).map((s) => 'ccp1.' + s),
+  fc.record({ reasoning_details: json, thought_signatures: json }, { requiredKeys: [] }).map((s) => encodeProviderState(s as never)),
+  fc.constant(encodeProviderState({ reasoning_details: [JSON.parse('{"a":'.repeat(20_000) + '1' + '}'.repeat(20_000))] })),
 )
 
 const imageSource = fc.oneof(
@@ -95,7 +97,7 @@ export const userBlock = fc.oneof({ arbitrary: textBlock, weight: 4 }, image, do
 /** Blocks an assistant turn carries. */
 export const assistantBlock = fc.oneof({ arbitrary: textBlock, weight: 3 }, { arbitrary: toolUse, weight: 3 }, thinking, redacted, serverBlocks)
 
-const content = (block: fc.Arbitrary<Obj>) => fc.oneof({ arbitrary: text, weight: 1 }, { arbitrary: fc.array(block, { maxLength: 5 }), weight: 4 })
+const content = (block: fc.Arbitrary<Obj>) => fc.oneof({ arbitrary: text, weight: 1 }, { arbitrary: fc.array(block, { maxLength: 4 }), weight: 4 })
 /** One message; roles mostly alternate because the caller builds user/assistant pairs. */
 const turn = fc.oneof(
   { arbitrary: fc.record({ role: fc.constant('user'), content: content(userBlock) }), weight: 5 },
@@ -103,27 +105,38 @@ const turn = fc.oneof(
   { arbitrary: fc.record({ role: fc.constant('system'), content: fc.oneof(text, fc.array(textBlock, { maxLength: 2 })) }), weight: 1 },
 )
 
-/** JSON schemas like tools carry: nested properties, arrays, anyOf/oneOf, const, formats, $schema, nullable unions. */
-export const schema: fc.Arbitrary<Obj> = fc.letrec<{ node: Obj }>((tie) => ({
-  node: fc.record(
+const schemaLeaf = fc.record(
+  {
+    type: fc.oneof(fc.constantFrom('object', 'string', 'number', 'integer', 'boolean', 'array', 'null'), fc.constant(['string', 'null'])),
+    description: fc.string({ maxLength: 12 }),
+    required: fc.array(fc.oneof(toolName, fc.constant(7)), { maxLength: 3 }),
+    const: fc.oneof(fc.string({ maxLength: 4 }), fc.integer(), fc.constant(null)),
+    enum: fc.array(fc.oneof(fc.string({ maxLength: 4 }), fc.constant(null)), { maxLength: 3 }),
+    format: fc.constantFrom('uri', 'date-time', 'float', 'int64', 'email'),
+    $schema: fc.constant('https://json-schema.org/draft/2020-12/schema'),
+    default: fc.constantFrom(null, 0, '', false, [], {}),
+  },
+  { requiredKeys: [], noNullPrototype: true },
+)
+
+function schemaOf(depth: number): fc.Arbitrary<Obj> {
+  if (depth === 0) return schemaLeaf
+  const child = schemaOf(depth - 1)
+  const nested = fc.record(
     {
-      type: fc.oneof(fc.constantFrom('object', 'string', 'number', 'integer', 'boolean', 'array', 'null'), fc.constant(['string', 'null'])),
-      description: text,
-      properties: fc.dictionary(fc.oneof(toolName, fc.constant('__proto__')), tie('node'), { maxKeys: 3, noNullPrototype: true }),
-      required: fc.array(fc.oneof(toolName, fc.constant(7)), { maxLength: 3 }),
-      items: fc.oneof(tie('node'), fc.array(tie('node'), { maxLength: 2 })),
-      anyOf: fc.array(tie('node'), { maxLength: 2 }),
-      oneOf: fc.array(fc.oneof(tie('node'), json), { maxLength: 2 }),
-      const: json,
-      enum: fc.array(json, { maxLength: 3 }),
-      format: fc.constantFrom('uri', 'date-time', 'float', 'int64', 'email'),
-      additionalProperties: fc.oneof(fc.boolean(), tie('node')),
-      $schema: fc.constant('https://json-schema.org/draft/2020-12/schema'),
-      default: json,
+      properties: fc.dictionary(fc.oneof(toolName, fc.constant('__proto__')), child, { maxKeys: 3, noNullPrototype: true }),
+      items: fc.oneof(child, fc.array(child, { maxLength: 2 })),
+      anyOf: fc.array(child, { maxLength: 2 }),
+      oneOf: fc.array(fc.oneof(child, fc.constantFrom(null, 1, 'x')), { maxLength: 2 }),
+      additionalProperties: fc.oneof(fc.boolean(), child),
     },
     { requiredKeys: [], noNullPrototype: true },
-  ),
-})).node
+  )
+  return fc.oneof(schemaLeaf, fc.tuple(schemaLeaf, nested).map(([a, b]) => ({ ...a, ...b })))
+}
+
+/** JSON schemas like tools carry: nested properties, arrays, anyOf/oneOf, const, formats, $schema, nullable unions. */
+export const schema: fc.Arbitrary<Obj> = schemaOf(2)
 
 const tool = fc.record(
   {
@@ -161,9 +174,9 @@ export const anthropicRequest: fc.Arbitrary<Obj> = fc
     {
       model: clientModel,
       max_tokens: fc.oneof(fc.integer({ min: 0, max: 200_000 }), fc.constantFrom(0, 1, 32000, 128000)),
-      messages: fc.array(turn, { maxLength: 8 }),
+      messages: fc.array(turn, { maxLength: 6 }),
       system: fc.oneof(text, fc.array(textBlock, { maxLength: 3 }).map((b) => [{ type: 'text', text: BILLING }, ...b])),
-      tools: fc.array(tool, { maxLength: 4 }),
+      tools: fc.array(tool, { maxLength: 3 }),
       tool_choice: toolChoice,
       thinking: thinkingConfig,
       output_config: fc.oneof(outputConfig, fc.constant(null)),
@@ -197,14 +210,19 @@ export const mutation: fc.Arbitrary<Mutation> = fc.record({
   size: fc.oneof(fc.integer({ min: 1, max: 64 }), fc.constantFrom(300, 5_000, 150_000)),
 })
 
-/** Every [container, key] pair of a JSON tree, the root's own slot first. */
+/** Every [container, key] pair of a JSON tree down to depth 40, the root's own slot first. */
 function slots(root: Obj): Array<[Obj | Json[], string | number]> {
   const out: Array<[Obj | Json[], string | number]> = []
-  const walk = (v: Json) => {
-    if (Array.isArray(v)) v.forEach((x, i) => (out.push([v, i]), walk(x)))
-    else if (v !== null && typeof v === 'object') for (const k of Object.keys(v)) out.push([v as Obj, k]), walk((v as Obj)[k])
+  const stack: Array<[Json, number]> = [[root, 0]]
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!
+    if (depth > 40 || v === null || typeof v !== 'object') continue
+    const keys: Array<string | number> = Array.isArray(v) ? v.map((_, i) => i) : Object.keys(v)
+    for (const k of keys) {
+      out.push([v as Obj, k])
+      stack.push([(v as Obj)[k as string], depth + 1])
+    }
   }
-  walk(root)
   return out
 }
 
@@ -228,6 +246,7 @@ export function mutate(body: Obj, mutations: readonly Mutation[]): unknown {
   const box: Obj = { body: structuredClone(body) }
   for (const m of mutations) {
     const all = slots(box)
+    if (all.length === 0) break
     const [parent, key] = all[m.at % all.length]
     const current = (parent as Obj)[key as string]
     let next: Json

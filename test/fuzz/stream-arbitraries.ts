@@ -20,7 +20,8 @@ const count = fc.oneof(fc.nat(5000), fc.constant(0))
 
 const reasoning = fc.record({ form: fc.constantFrom('reasoning_content', 'reasoning', 'both', 'details', 'summary', 'encrypted', 'mistral'), pieces, signature: opt(b64) })
 const textSegment = fc.record({ form: fc.constantFrom('string', 'parts', 'refusal'), pieces })
-const call = fc.record({
+/** One tool call of a stream or a response: arguments as an object, cut into fragments when streamed. */
+export const call = fc.record({
   id: opt(fc.constantFrom('call_1', 'call_2', 'functions.Read:0', 'toolu_x', 'call_3')),
   name: fc.constantFrom('Read', 'Bash', 'Edit', 'mcp__srv__do_x', 'get_weather'),
   args: fc.dictionary(fc.string({ maxLength: 6 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3, noNullPrototype: true }),
@@ -34,7 +35,8 @@ const tools = fc.record({
   style: fc.constantFrom('indexed', 'indexed', 'index-from-1', 'all-index-0', 'indexless'),
   interleave: fc.boolean(),
 })
-const usage = fc.record(
+/** OpenAI usage objects in every provider's variant (cached tokens, cache writes, DeepSeek hits, reasoning). */
+export const usage = fc.record(
   {
     prompt_tokens: count,
     completion_tokens: count,
@@ -247,3 +249,30 @@ export function damaged(events: readonly string[], d: Damage): Uint8Array {
   if (d.cutAt !== undefined) bytes = bytes.slice(0, d.cutAt % (bytes.length + 1))
   return Uint8Array.from(bytes)
 }
+
+/** Non-streaming chat completion bodies: text or null, reasoning in each form, whole tool calls, any finish, usage. */
+export const chatResponse: fc.Arbitrary<Obj> = fc
+  .record({
+    content: fc.oneof(text, fc.constant(null)),
+    reasoning: opt(fc.tuple(fc.constantFrom('reasoning_content', 'reasoning', 'reasoning_details'), text)),
+    calls: fc.array(call, { maxLength: 3 }),
+    refusal: opt(text),
+    finish: fc.option(fc.constantFrom('stop', 'length', 'tool_calls', 'content_filter', 'error'), { nil: null }),
+    usage: opt(usage),
+  })
+  .map((r) => {
+    const message: Obj = { role: 'assistant', content: r.content }
+    if (r.reasoning) message[r.reasoning[0]] = r.reasoning[0] === 'reasoning_details' ? [{ type: 'reasoning.text', text: r.reasoning[1], index: 0 }] : r.reasoning[1]
+    if (r.refusal !== undefined) message.refusal = r.refusal
+    if (r.calls.length) {
+      message.tool_calls = r.calls.map((c) => ({
+        ...(c.id ? { id: c.id } : {}),
+        type: 'function',
+        function: { name: c.name, arguments: c.objectArgs ? c.args : JSON.stringify(c.args) },
+        ...(c.signature ? { extra_content: { google: { thought_signature: c.signature } } } : {}),
+      }))
+    }
+    const body: Obj = { id: 'chatcmpl-fz', object: 'chat.completion', model: 'up-model', choices: [{ index: 0, message, finish_reason: r.finish }] }
+    if (r.usage) body.usage = r.usage
+    return JSON.parse(JSON.stringify(body)) as Obj
+  })

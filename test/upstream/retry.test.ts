@@ -99,6 +99,46 @@ describe('retries', () => {
   })
 })
 
+test('Bun adds no retry of its own: a reused connection closed under a POST fails once, and only ccproxy retries', async () => {
+  // Answers the first request on a kept-alive connection after 5 ms; closes the connection on every later one.
+  let seen = 0
+  const completion = JSON.stringify(textCompletion('first'))
+  const server = Bun.listen<{ buf: string }>({
+    hostname: '127.0.0.1',
+    port: 0,
+    socket: {
+      open(s) {
+        s.data = { buf: '' }
+      },
+      data(s, raw) {
+        s.data.buf += raw.toString()
+        const head = s.data.buf.indexOf('\r\n\r\n')
+        if (head < 0) return
+        const length = Number(/content-length: (\d+)/i.exec(s.data.buf.slice(0, head))?.[1] ?? 0)
+        if (s.data.buf.length < head + 4 + length) return
+        s.data.buf = ''
+        if (++seen > 1) return void s.end()
+        setTimeout(() => s.write(`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${completion.length}\r\nconnection: keep-alive\r\n\r\n${completion}`), 5)
+      },
+    },
+  })
+  try {
+    proxy = await startApp(`http://127.0.0.1:${server.port}/v1`, { PROVIDER_MAX_RETRIES: '0' })
+    expect((await postMessages(proxy.url, ask())).status).toBe(200)
+    const second = await postMessages(proxy.url, ask())
+    expect(second.status).toBe(502)
+    expect(seen).toBe(2)
+    await proxy.close()
+    proxy = await startApp(`http://127.0.0.1:${server.port}/v1`, { PROVIDER_MAX_RETRIES: '2' })
+    seen = 1
+    expect((await postMessages(proxy.url, ask())).status).toBe(502)
+    expect(seen).toBe(4)
+    expect(proxy.deps.metrics.snapshot().retries_total).toBe(2)
+  } finally {
+    server.stop(true)
+  }
+})
+
 describe('adaptive first-byte timeout', () => {
   test('first-byte times are learned per prompt size class; once a class has 20 samples its timeout is 2 x p95 (at least 10 s)', async () => {
     proxy = await startApp(upstream.url)
