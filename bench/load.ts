@@ -117,6 +117,7 @@ async function main(): Promise<number> {
   await phase('streaming', () => streaming(streamTargets, shortStreamTargets, SHORT_STREAM_CHUNKS, plan, pids, s))
   const memTarget: Target = { ...targets['60k'].ccproxy, bodies: [...Array(9).fill(targets['60k'].ccproxy.bodies[0]), streamTargets.ccproxy.bodies[0]] }
   await phase('memory', () => memory(memTarget, plan, pids, s))
+  s.x['rss.peak_before_count_tokens_mb'] = round(memoryMB(cc.proc.pid).peak, 2)
   const conversation = longConversation(200_000)
   const grown = Array.from({ length: plan.countTokensRuns }, (_, i) => JSON.stringify(grownByOne(conversation, i + 1)))
   await phase('count_tokens', () => countTokens(`${cc.url}/v1/messages/count_tokens`, JSON.stringify(conversation), grown, plan, s))

@@ -94,7 +94,7 @@ export function printReport(x: Figures, goals: GoalResult[], bodies: string[], c
   log(`  60k, memory phases (${x['rss.requests_per_phase']} x 2 requests): ccproxy ${f(x['cpu.rss_phase.ccproxy.ms_per_req'])} ms`)
   log('\nMemory (MB)')
   const n = x['rss.requests_per_phase']
-  log(`  ccproxy idle ${f(x['rss.idle_mb'], 1)}, after its first requests ${f(x['rss.after_first_requests_mb'], 1)}, peak ${f(x['rss.peak_mb'], 1)}`)
+  log(`  ccproxy idle ${f(x['rss.idle_mb'], 1)}, after its first requests ${f(x['rss.after_first_requests_mb'], 1)}, peak ${f(x['rss.peak_before_count_tokens_mb'], 1)} before count_tokens and ${f(x['rss.peak_mb'], 1)} after (~1 MB bodies)`)
   log(`  after ${n} requests ${f(x['rss.after_10k_mb'], 1)} settled (${f(x['rss.after_10k_at_end_mb'], 1)} at the end of the phase); after ${2 * n}: ${f(x['rss.after_20k_mb'], 1)} settled (${f(x['rss.after_20k_at_end_mb'], 1)}); growth ${f(x['rss.growth_mb'], 1)}`)
   log(`  passthrough at the end ${f(x['rss.passthrough_end_mb'], 1)} (peak ${f(x['rss.passthrough_peak_mb'], 1)})`)
   log(`\nStart-up: spawn → first /v1/health answer: median ${f(x['startup.median_ms'], 1)} ms (min ${f(x['startup.min_ms'], 1)}, max ${f(x['startup.max_ms'], 1)}, ${x['startup.runs']} runs); → first /v1/messages answer right after: median ${f(x['startup.first_message_median_ms'], 1)} ms`)

@@ -108,8 +108,15 @@ export class LeaderTap {
     private readonly layer: CacheLayer,
     private readonly flight: Flight<EventBatch> | undefined,
     private readonly noStore: boolean,
+    /** Assemble the message even without a flight (to log the response body). */
+    assemble = false,
   ) {
-    this.assembler = flight === undefined ? undefined : new MessageAssembler()
+    this.assembler = flight === undefined && !assemble ? undefined : new MessageAssembler()
+  }
+
+  /** The message assembled so far (undefined when nothing is assembled). */
+  message(): AnthropicMessageResponse | undefined {
+    return this.assembler?.message()
   }
 
   /** One batch sent (or, after the leader's client left, that would have been sent). */
@@ -117,7 +124,7 @@ export class LeaderTap {
     const a = this.assembler
     if (a === undefined || this.ended || events.length === 0) return
     for (let i = 0; i < events.length; i++) a.push(events[i])
-    this.flight!.publish(events)
+    this.flight?.publish(events)
   }
 
   /** The stream is over. A message_stop seen and no error: complete; otherwise fail with the error seen or `error`. */
@@ -125,6 +132,7 @@ export class LeaderTap {
     const a = this.assembler
     if (a === undefined || this.ended) return
     this.ended = true
+    if (this.flight === undefined) return
     if (a.complete && a.error === undefined && error === undefined) {
       this.layer.complete(this.flight, a.message(), { noStore: this.noStore })
       return

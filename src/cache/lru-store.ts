@@ -25,7 +25,7 @@ export interface CacheStats {
   /** Answers dropped to stay within the bounds or because they expired. */
   evictions: number
   /** hits / (hits + misses), 0 before any lookup. */
-  hit_rate: number
+  hit_rate: number | null
 }
 
 interface Entry {
@@ -179,7 +179,7 @@ export class ResponseCache {
       misses: this.misses,
       joins: this.joins,
       evictions: this.evictions,
-      hit_rate: lookups === 0 ? 0 : this.hits / lookups,
+      hit_rate: lookups === 0 ? null : this.hits / lookups,
     }
   }
 

@@ -48,6 +48,7 @@ export async function serve(config: Config): Promise<number> {
         logger.warn({ in_flight: server.pendingRequests }, 'grace period over; closing the remaining connections')
         await server.stop(true)
       }
+      await deps.tracer.shutdown()
       logger.info('stopped')
       closeLogger()
       resolve(0)

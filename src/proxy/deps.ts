@@ -8,6 +8,8 @@ import type { AnthropicCountTokensRequest } from '../translate/types'
 import type { RequestRecord } from './messages'
 import { Metrics } from '../metrics/registry'
 import { logRequest } from '../log/app-logger'
+import { CacheLayer } from '../cache/layer'
+import { createTracer, type Tracer } from '../tracing/tracer'
 
 /** Everything a request handler needs, built once at start-up. */
 export interface ProxyDeps {
@@ -17,10 +19,13 @@ export interface ProxyDeps {
   readonly logger: Logger
   readonly metrics: Metrics
   readonly startedAt: number
+  /** The response cache and in-flight de-duplication. */
+  readonly cache: CacheLayer
+  /** The upstream part of every cache key (all configured endpoints: failover may answer from any). */
+  readonly cacheUpstream: string
+  readonly tracer: Tracer
   mapModel(requested: string): string
   countTokens(req: AnthropicCountTokensRequest): number
-  /** Headers taken from the client request and passed upstream (trace context). */
-  forwardHeaders?(request: Request): Record<string, string> | undefined
   /** Called once per finished request: metrics, the access log, then `observe` when given. */
   onRequestDone(rec: RequestRecord, totalMs: number): void
   /** Extra observer of finished requests (tests). */
@@ -56,8 +61,12 @@ export function buildDeps(config: Config, logger: Logger, extra: Partial<ProxyDe
     upstream,
     logger,
     metrics,
+    cache: extra.cache ?? new CacheLayer(config),
+    cacheUpstream: config.OPENAI_BASE_URL.join(','),
+    tracer: extra.tracer ?? createTracer(config, { onExportError: throttled(logger) }),
     startedAt: Date.now(),
     onRequestDone(rec, totalMs) {
+      if (rec.cache) metrics.cache(rec.cache)
       metrics.requestFinished({
         status: rec.status,
         model: rec.upstreamModel ?? 'unknown',
@@ -74,4 +83,15 @@ export function buildDeps(config: Config, logger: Logger, extra: Partial<ProxyDe
     ...extra,
   }
   return deps
+}
+
+/** Logs OTLP export failures at most once a minute (a dead collector fails every second). */
+function throttled(logger: Logger): (message: string, spans: number) => void {
+  let last = -Infinity
+  return (message, spans) => {
+    const now = Date.now()
+    if (now - last < 60_000) return
+    last = now
+    logger.warn({ spans, err: message }, 'OTLP trace export failed')
+  }
 }

@@ -8,6 +8,10 @@ import type { ProxyDeps } from './deps'
 import type { AnthropicUsage } from '../translate/types'
 import { readBodyText } from './body'
 import type { SendResult, UpstreamUsage } from '../upstream/client'
+import { cacheKey, serializeForUpstream } from '../cache/key'
+import { parseCacheControl } from '../cache/cache-control'
+import { LeaderTap, type CacheStatus } from '../cache/layer'
+import { cachedResponse, joinedResponse } from '../cache/serve'
 
 /** What the upstream billed for an answer: every prompt token (cached or not) and the output. */
 const billedUsage = (u: AnthropicUsage): UpstreamUsage => ({
@@ -34,25 +38,30 @@ export interface RequestRecord {
   error?: string
   outcome?: StreamSummary['outcome']
   /** Response cache result (hit, miss, joined). */
-  cache?: string
+  cache?: CacheStatus
   /** Bodies, only when LOG_BODIES is on. */
   requestBody?: unknown
   responseBody?: unknown
 }
 
 /**
- * POST /v1/messages: parse once, validate, translate, call the upstream, translate back. Streaming answers are
- * relayed chunk by chunk; errors before the first byte get Anthropic's JSON envelope and a real status.
+ * POST /v1/messages: parse once, validate, translate, then answer from the response cache, by joining an identical
+ * call in flight, or by calling the upstream. Streaming answers are relayed chunk by chunk; errors before the first
+ * byte get Anthropic's JSON envelope and a real status.
  */
 export async function handleMessages(deps: ProxyDeps, request: Request, requestId = newRequestId()): Promise<Response> {
   const startedAt = performance.now()
   deps.metrics.requestStarted()
+  const span = deps.tracer.startRequestSpan(request.headers.get('traceparent'), request.headers.get('tracestate'), { 'ccproxy.request_id': requestId })
   const rec: RequestRecord = { requestId, status: 200 }
+  const logBodies = deps.config.LOG_BODIES
   let result: SendResult | undefined
   const finish = (status: number, extra: Partial<RequestRecord> = {}) => {
     Object.assign(rec, extra, { status })
     deps.onRequestDone(rec, performance.now() - startedAt)
+    span.end({ 'http.response.status_code': status, 'gen_ai.request.model': rec.model, 'gen_ai.response.model': rec.upstreamModel, 'gen_ai.usage.input_tokens': rec.usage?.input_tokens, 'gen_ai.usage.output_tokens': rec.usage?.output_tokens, 'ccproxy.stream': rec.stream, 'ccproxy.attempts': rec.attempts, 'ccproxy.cache': rec.cache, 'ccproxy.outcome': rec.outcome }, status >= 500 ? rec.error : undefined)
   }
+  let flightFail: ((e: unknown) => void) | undefined
   try {
     const text = await readBodyText(request, deps.config.MAX_REQUEST_BYTES)
     let json: unknown
@@ -61,47 +70,88 @@ export async function handleMessages(deps: ProxyDeps, request: Request, requestI
     } catch (e) {
       throw invalidRequest(`The request body is not valid JSON: ${(e as Error).message}`)
     }
+    if (logBodies) rec.requestBody = json
     const req = validateMessagesRequest(json)
     const stream = req.stream === true
     const upstreamModel = deps.mapModel(req.model)
     Object.assign(rec, { model: req.model, upstreamModel, stream })
     const translated = anthropicToOpenAI(req, { upstreamModel, profile: deps.profile, stream })
     const inputTokens = deps.countTokens(req)
-    const body = JSON.stringify(translated.body)
-    result = await deps.upstream.send({ body, upstreamModel, signal: request.signal, requestId, inputTokens, headers: deps.forwardHeaders?.(request) })
+    const { keyMaterial, wire } = serializeForUpstream(translated.body)
+    const messageId = `msg_${requestId.slice(4)}`
+    const serve = { stream, requestId, messageId, model: req.model }
+
+    // The upstream call is aborted by its own controller: with joiners it outlives the leader's client.
+    const upstreamAbort = new AbortController()
+    const directives = parseCacheControl(request.headers.get('cache-control'))
+    const key = deps.cache.enabled ? cacheKey(keyMaterial, deps.cacheUpstream, upstreamModel, translated.toolNameMap) : ''
+    const decision = deps.cache.begin(key, directives, (reason) => {
+      upstreamAbort.abort(reason)
+      result?.abort(reason)
+    })
+    rec.cache = decision.status
+    if (decision.status === 'hit') {
+      finish(200, { usage: decision.message.usage, responseBody: logBodies ? decision.message : undefined })
+      return cachedResponse(decision.message, serve)
+    }
+    if (decision.status === 'joined') {
+      return await joinedResponse(decision.subscription, {
+        ...serve,
+        inputTokens,
+        pingIntervalMs: deps.pingIntervalMs ?? 10_000,
+        signal: request.signal,
+        onDone: (outcome, message) => finish(outcome === 'client_gone' ? 499 : outcome === 'error' ? 502 : 200, { usage: message?.usage, outcome, responseBody: logBodies ? message : undefined }),
+      })
+    }
+    const flight = decision.flight
+    flightFail = (e) => deps.cache.fail(flight, e)
+    const onClientGone = () => (flight ? flight.leave() : upstreamAbort.abort(request.signal.reason))
+    if (request.signal.aborted) onClientGone()
+    else request.signal.addEventListener('abort', onClientGone, { once: true })
+
+    result = await deps.upstream.send({ body: wire, upstreamModel, signal: upstreamAbort.signal, requestId, inputTokens, trace: span })
     const upstream = result
     rec.attempts = result.attempts
     rec.firstByteMs = result.firstByteMs
-    const translatorOptions = { model: req.model, messageId: `msg_${requestId.slice(4)}`, inputTokens, toolNameMap: translated.toolNameMap }
+    const translatorOptions = { model: req.model, messageId, inputTokens, toolNameMap: translated.toolNameMap }
     if (!stream) {
       const upstreamJson = await upstream.readJson(deps.config.MAX_STREAM_SECONDS * 1000 - (performance.now() - startedAt))
       const message = openAIToAnthropic(upstreamJson, translatorOptions)
       upstream.settle(billedUsage(message.usage))
-      finish(200, { usage: message.usage })
-      return new Response(JSON.stringify(message), { status: 200, headers: { 'content-type': 'application/json', 'request-id': requestId } })
+      const body = JSON.stringify(message)
+      deps.cache.complete(flight, message, { noStore: directives.noStore, size: body.length })
+      finish(200, { usage: message.usage, responseBody: logBodies ? message : undefined })
+      return new Response(body, { status: 200, headers: { 'content-type': 'application/json', 'request-id': requestId, 'x-ccproxy-cache': 'miss' } })
     }
     const translator = createStreamTranslator(translatorOptions)
+    const tap = new LeaderTap(deps.cache, flight, directives.noStore, logBodies)
     const cfg = deps.config
     return await relayStream({
       upstream: upstream.response,
       translator,
       requestId,
+      tap,
       abortUpstream: upstream.abort,
       pingIntervalMs: deps.pingIntervalMs ?? 10_000,
       idleTimeoutMs: cfg.STREAM_IDLE_TIMEOUT * 1000,
       totalTimeoutMs: cfg.MAX_STREAM_SECONDS * 1000 - (performance.now() - startedAt),
-      headers: {},
+      headers: { 'x-ccproxy-cache': 'miss' },
       onTimeout: (kind, ms) => deps.upstream.recordTimeout(kind, requestId, ms, kind === 'idle' ? 'STREAM_IDLE_TIMEOUT' : 'MAX_STREAM_SECONDS'),
       onDone: (s) => {
+        request.signal.removeEventListener('abort', onClientGone)
         if (s.replacedBytes > 0) deps.logger.warn({ request_id: requestId, replaced_bytes: s.replacedBytes }, 'the upstream sent malformed UTF-8; replaced with U+FFFD')
         upstream.settle(billedUsage(translator.usage))
-        finish(s.outcome === 'complete' ? 200 : s.outcome === 'client_gone' ? 499 : 200, { usage: translator.usage, outcome: s.outcome, error: s.error?.message })
+        const status = s.outcome === 'client_gone' ? 499 : s.preCommitStatus ?? 200
+        finish(status, { usage: translator.usage, outcome: s.outcome, error: s.error?.message, responseBody: logBodies ? tap.message() : undefined })
       },
     })
   } catch (err) {
     result?.abort()
     const e = toProxyError(err)
+    flightFail?.(e)
     finish(e.status, { error: e.message })
-    return errorResponse(e, requestId)
+    const res = errorResponse(e, requestId)
+    res.headers.set('x-ccproxy-cache', rec.cache ?? 'miss')
+    return res
   }
 }

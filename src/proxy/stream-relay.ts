@@ -3,6 +3,7 @@ import { encodeEvent, PING_EVENT } from '../sse/encoder'
 import { ProxyError, errorEvent, errorResponse } from '../server/errors'
 import type { AnthropicStreamEvent, OpenAIChatChunk } from '../translate/types'
 import type { createStreamTranslator } from '../translate/stream'
+import type { LeaderTap } from '../cache/layer'
 
 type Translator = ReturnType<typeof createStreamTranslator>
 
@@ -14,6 +15,8 @@ export interface StreamSummary {
   firstContentMs?: number
   chunks: number
   replacedBytes: number
+  /** Set when the answer was an HTTP error sent before the stream was committed. */
+  preCommitStatus?: number
 }
 
 export interface RelayOptions {
@@ -22,6 +25,8 @@ export interface RelayOptions {
   requestId: string
   /** Aborts the upstream request. */
   abortUpstream: (reason?: unknown) => void
+  /** Sees every batch sent (and, after this client left, what would have been sent) for joiners and the cache. */
+  tap?: LeaderTap
   pingIntervalMs: number
   idleTimeoutMs: number
   /** Milliseconds left of MAX_STREAM_SECONDS for the whole answer. */
@@ -49,6 +54,8 @@ export async function relayStream(opts: RelayOptions): Promise<Response> {
   const deadline = startedAt + opts.totalTimeoutMs
   const summary: StreamSummary = { outcome: 'complete', chunks: 0, replacedBytes: 0 }
   let finished = false
+  let clientGone = false
+  const tap = opts.tap
   let pending: ReturnType<typeof reader.read> | undefined
 
   /** Feeds decoded SSE messages to the translator; returns the translated events. */
@@ -118,9 +125,14 @@ export async function relayStream(opts: RelayOptions): Promise<Response> {
       opts.abortUpstream()
       summary.outcome = 'error'
       summary.error = errEv.error
-      opts.onDone(summary)
       const status = errEv.error.type === 'invalid_request_error' ? 400 : errEv.error.type === 'overloaded_error' ? 529 : errEv.error.type === 'rate_limit_error' ? 429 : 502
-      return errorResponse(new ProxyError(errEv.error.type, errEv.error.message, { status }), requestId)
+      summary.preCommitStatus = status
+      const err = new ProxyError(errEv.error.type, errEv.error.message, { status })
+      tap?.end(err)
+      opts.onDone(summary)
+      const res = errorResponse(err, requestId)
+      for (const [k, v] of Object.entries(opts.headers)) res.headers.set(k, v)
+      return res
     }
   }
 
@@ -128,6 +140,8 @@ export async function relayStream(opts: RelayOptions): Promise<Response> {
     async start(controller) {
       const send = (events: AnthropicStreamEvent[]) => {
         if (events.length === 0) return
+        tap?.send(events)
+        if (clientGone) return
         let s = ''
         for (const ev of events) {
           if (summary.firstContentMs === undefined && ev.type === 'content_block_delta') summary.firstContentMs = performance.now() - startedAt
@@ -140,8 +154,11 @@ export async function relayStream(opts: RelayOptions): Promise<Response> {
         controller.enqueue(encoder.encode(s))
       }
       try {
-        if (first === TIMEOUT) controller.enqueue(encoder.encode(encodeEvent(translator.start()) + PING_EVENT))
-        else send(first)
+        if (first === TIMEOUT) {
+          const start = translator.start()
+          tap?.send([start])
+          controller.enqueue(encoder.encode(encodeEvent(start) + PING_EVENT))
+        } else send(first)
         let silentSince = performance.now()
         while (!finished) {
           const now = performance.now()
@@ -161,20 +178,23 @@ export async function relayStream(opts: RelayOptions): Promise<Response> {
           }
           const events = await readEvents(Math.min(opts.pingIntervalMs, idleLeft, left))
           if (events === TIMEOUT) {
-            if (performance.now() - silentSince >= opts.pingIntervalMs - 1) controller.enqueue(encoder.encode(PING_EVENT))
+            if (!clientGone && performance.now() - silentSince >= opts.pingIntervalMs - 1) controller.enqueue(encoder.encode(PING_EVENT))
             continue
           }
           silentSince = performance.now()
           send(events)
         }
       } catch (err) {
-        if (summary.outcome !== 'client_gone') {
+        const broke = new ProxyError('api_error', `The upstream stream broke: ${(err as Error)?.message ?? err}`)
+        tap?.end(broke)
+        if (!clientGone) {
           try {
-            controller.enqueue(encoder.encode(errorEvent(new ProxyError('api_error', `The upstream stream broke: ${(err as Error)?.message ?? err}`))))
+            controller.enqueue(encoder.encode(errorEvent(broke)))
           } catch {}
           summary.outcome = 'error'
         }
       }
+      tap?.end()
       summary.replacedBytes = decoder.replacedBytes
       try {
         controller.close()
@@ -184,9 +204,13 @@ export async function relayStream(opts: RelayOptions): Promise<Response> {
     },
     cancel(reason) {
       summary.outcome = 'client_gone'
-      finished = true
-      opts.abortUpstream(reason)
-      reader.cancel().catch(() => {})
+      clientGone = true
+      // With joiners still reading, keep relaying to them; otherwise stop the upstream at once.
+      if (tap?.leave() ?? true) {
+        finished = true
+        opts.abortUpstream(reason)
+        reader.cancel().catch(() => {})
+      }
     },
   })
   return new Response(stream, {

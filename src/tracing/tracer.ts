@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema'
 import { VERSION } from '../version'
 import { OtlpExporter, SPAN_KIND, STATUS_CODE, type ExporterStats, type FinishedSpan, type SpanAttributes, type SpanSink } from './otlp-exporter'
-import { childSpanContext, parseTraceparent, passTracestate, startSpanContext, traceHeaders, type RandomBytes, type SpanContext } from './trace-context'
+import { childSpanContext, formatTraceparent, parseTraceparent, passTracestate, startSpanContext, traceHeaders, type RandomBytes, type SpanContext } from './trace-context'
 
 /** One upstream attempt (an OTLP client span, child of the request span). */
 export interface AttemptSpan {
@@ -134,15 +134,6 @@ class PassThroughSpan implements RequestSpan, AttemptSpan {
   end(): void {}
 }
 
-const EMPTY_SPAN: RequestSpan & AttemptSpan = {
-  traceId: '', spanId: '',
-  headers: () => ({}),
-  startAttempt: () => EMPTY_SPAN,
-  traceparentForUpstream: () => undefined,
-  setAttributes() {},
-  end() {},
-}
-
 /**
  * Starts request spans from incoming W3C trace context. With a sink, each request is a server span and each
  * upstream attempt a client span under it; without one, nothing is recorded and incoming context passes through.
@@ -167,9 +158,11 @@ export class Tracer {
   startRequestSpan(traceparent: string | null | undefined, tracestate: string | null | undefined, attrs?: SpanAttributes, name = 'POST /v1/messages'): RequestSpan {
     const sink = this.sink
     if (sink) return new RecordedRequest({ sink, now: this.now, random: this.random }, startSpanContext(traceparent, tracestate, this.random), name, SPAN_KIND.server, attrs)
-    if (!traceparent) return EMPTY_SPAN
     const parent = parseTraceparent(traceparent)
-    return parent ? new PassThroughSpan(parent.traceId, traceparent.trim(), passTracestate(tracestate, parent)) : EMPTY_SPAN
+    if (parent) return new PassThroughSpan(parent.traceId, traceparent!.trim(), passTracestate(tracestate, parent))
+    // No valid incoming context: start a trace so the upstream can still correlate this request.
+    const root = startSpanContext(undefined, undefined, this.random)
+    return new PassThroughSpan(root.traceId, formatTraceparent(root.traceId, root.spanId, root.flags), undefined)
   }
 
   /** Exporter counters, when there is an exporter. */

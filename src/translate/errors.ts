@@ -6,7 +6,8 @@ import type { AnthropicErrorType } from './types'
  * (server_error → api_error, and so on). Unknown kinds become api_error.
  */
 export function upstreamErrorType(kind: unknown): AnthropicErrorType {
-  switch (String(kind ?? '').toLowerCase()) {
+  // Only strings name a kind; String() of an arbitrary upstream value could be slow or throw (a very deep array).
+  switch (typeof kind === 'string' ? kind.toLowerCase() : '') {
     case 'invalid_request_error':
     case 'invalid_request':
     case 'bad_request':

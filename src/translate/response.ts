@@ -15,7 +15,7 @@ export function openAIToAnthropic(body: unknown, opts: StreamTranslatorOptions):
   const resp = body as OpenAIChatResponse
   const err = resp.error
   if (err !== undefined && err !== null && typeof err === 'object') {
-    throw new ProxyError(upstreamErrorType(err.type ?? err.code), err.message || 'upstream error')
+    throw new ProxyError(upstreamErrorType(err.type ?? err.code), typeof err.message === 'string' && err.message ? err.message : 'upstream error')
   }
   if (resp.object === 'error') {
     throw new ProxyError(upstreamErrorType(resp.type ?? resp.code), typeof resp.message === 'string' && resp.message ? resp.message : 'upstream error')

@@ -201,6 +201,8 @@ export class BlockWriter {
     const list = this.held
     this.held = []
     for (const call of list) {
+      // A call whose name never arrived cannot be run by any client, and a tool_use block needs a name: left out.
+      if (call.name === '') continue
       this.startCall(call)
       for (const fragment of call.held) this.argsDelta(fragment)
       call.held = []
@@ -215,7 +217,7 @@ export class BlockWriter {
   protected settle(): void {
     if (this.held.length > 0) this.releaseHeld()
     if (this.openKind !== NONE) this.closeOpen()
-    for (const call of this.calls) if (call.signature !== undefined && !call.signatureSent) this.sendSignature(call)
+    for (const call of this.calls) if (call.block >= 0 && call.signature !== undefined && !call.signatureSent) this.sendSignature(call)
   }
 
   /** Closes the open block, if any, without emitting held calls (used before an error event). */
@@ -242,9 +244,9 @@ export class BlockWriter {
   private closeOpen(): void {
     const index = this.openIndex
     if (this.openKind === THINKING && this.details !== null) {
-      const signature = encodeProviderState({ reasoning_details: this.details })
+      const details = this.details
       this.details = null
-      this.out.push({ type: 'content_block_delta', index, delta: { type: 'signature_delta', signature } })
+      this.out.push({ type: 'content_block_delta', index, delta: { type: 'signature_delta', signature: encodeProviderState({ reasoning_details: details }) } })
     } else if (this.openKind === TOOL) this.openCall = null
     this.out.push({ type: 'content_block_stop', index })
     this.openKind = NONE

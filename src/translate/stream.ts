@@ -55,28 +55,53 @@ export class StreamTranslator extends BlockWriter {
     return this.rawUsage !== null
   }
 
-  /** Translates one upstream chunk. */
+  /**
+   * Translates one upstream chunk (whatever its data parsed to: `null`, numbers and strings are no chunks and are
+   * skipped). Never throws: a chunk that cannot be translated (absurdly deep JSON, say) fails the stream instead.
+   */
   push(chunk: OpenAIChatChunk): AnthropicStreamEvent[] {
+    if (this.closed || chunk === null || typeof chunk !== 'object') return []
+    const out: AnthropicStreamEvent[] = []
+    this.out = out
+    try {
+      this.translate(chunk)
+    } catch (e) {
+      this.fail('api_error', `upstream chunk could not be translated: ${e instanceof Error ? e.message : String(e)}`)
+    }
+    return out
+  }
+
+  /** Ends the stream (EOF, or `[DONE]` when sawDone): closes the message, or fails when it cannot. Never throws. */
+  end(sawDone: boolean): AnthropicStreamEvent[] {
     if (this.closed) return []
     const out: AnthropicStreamEvent[] = []
     this.out = out
+    try {
+      this.finishStream(sawDone)
+    } catch (e) {
+      this.fail('api_error', `upstream stream could not be translated: ${e instanceof Error ? e.message : String(e)}`)
+    }
+    return out
+  }
+
+  private translate(chunk: OpenAIChatChunk): void {
     const err = chunk.error
     if (err !== undefined && err !== null && typeof err === 'object') {
       this.fail(upstreamErrorType(err.type ?? err.code), nonEmpty(err.message) ?? 'upstream stream error')
-      return out
+      return
     }
     if (chunk.object === 'error') {
       this.fail(upstreamErrorType(chunk.type ?? chunk.code), nonEmpty(chunk.message) ?? 'upstream stream error')
-      return out
+      return
     }
     const usage = chunk.usage ?? chunk.x_groq?.usage
     if (usage !== undefined && usage !== null && typeof usage === 'object') this.rawUsage = usage
     const choice = chunk.choices?.[0]
-    if (choice === undefined || choice === null || this.finish !== null) return out
+    if (choice === undefined || choice === null || this.finish !== null) return
     const reason = choice.finish_reason
     if (reason === 'error') {
       this.fail('api_error', 'upstream finished with an error')
-      return out
+      return
     }
     const delta = choice.delta
     if (delta !== undefined && delta !== null && typeof delta === 'object') this.applyDelta(delta)
@@ -84,19 +109,15 @@ export class StreamTranslator extends BlockWriter {
       this.finish = reason
       this.settle()
     }
-    return out
   }
 
-  /** Ends the stream (EOF, or `[DONE]` when sawDone): closes the message, or fails when it cannot. */
-  end(sawDone: boolean): AnthropicStreamEvent[] {
-    if (this.closed) return []
-    const out: AnthropicStreamEvent[] = []
-    this.out = out
+  private finishStream(sawDone: boolean): void {
+    const out = this.out
     if (this.finish === null) {
       const anything = this.hasContent || this.holding
       if (!sawDone || !anything) {
         this.fail('api_error', anything ? 'upstream stream ended before a finish_reason' : 'upstream stream ended without any content')
-        return out
+        return
       }
       this.finish = 'stop'
       this.settle()
@@ -112,7 +133,6 @@ export class StreamTranslator extends BlockWriter {
     out.push({ type: 'message_delta', delta: { stop_reason: stop, stop_sequence: null }, usage })
     out.push({ type: 'message_stop' })
     this.closed = true
-    return out
   }
 
   private applyDelta(delta: OpenAIDelta): void {

@@ -1,6 +1,7 @@
 import type { AnthropicStopReason, AnthropicUsage, OpenAIUsage } from './types'
 
-const count = (v: unknown): number => (typeof v === 'number' && v > 0 && Number.isFinite(v) ? v : 0)
+/** A token count from upstream: a positive finite number, rounded down (Anthropic's counts are integers), else 0. */
+const count = (v: unknown): number => (typeof v === 'number' && v > 0 && Number.isFinite(v) ? Math.floor(v) : 0)
 
 /**
  * Maps an OpenAI-style usage object to Anthropic's four numbers (fixtures rule 7). Anthropic's input_tokens

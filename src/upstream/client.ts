@@ -9,6 +9,7 @@ import { LimiterGate, LimiterTimeout, type GatePermit } from './limiter-gate'
 import { clientGone, runAttempt, secondsText } from './attempt'
 import { createSendResult, type SendResult } from './answer'
 import { caBundle, prefetchDns } from './transport'
+import type { RequestSpan } from '../tracing/tracer'
 
 export type { UpstreamEndpoint, EndpointHealth } from './endpoints'
 export { clientGone, describeFetchError } from './attempt'
@@ -47,8 +48,8 @@ export interface SendOptions {
   requestId: string
   /** The prompt's tokens as counted locally: the rate-limit permit's size and the first-byte timeout's size class. */
   inputTokens: number
-  /** Extra per-request headers (traceparent, …). */
-  headers?: Record<string, string>
+  /** The request's trace span: each attempt gets a child span and sends its traceparent upstream. */
+  trace?: RequestSpan
 }
 
 const encoder = new TextEncoder()
@@ -176,8 +177,10 @@ export class UpstreamClient {
       tried.add(ep)
       const firstByte = firstByteTimeout(ep, opts.inputTokens)
       const limits = { connectMs: s.HTTP_CONNECT_TIMEOUT * 1000, writeMs: s.HTTP_WRITE_TIMEOUT * 1000, firstByteMs: firstByte.ms, firstByteSource: firstByte.source }
-      const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...ep.headers, ...opts.headers }
+      const span = opts.trace?.startAttempt({ 'server.address': ep.baseUrl, 'http.request.resend_count': attempt, 'gen_ai.request.model': opts.upstreamModel }, `chat ${opts.upstreamModel}`)
+      const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...ep.headers, ...span?.headers() }
       const r = await runAttempt(ep, { url: ep.chatUrl(opts.upstreamModel), headers, bytes, signal: opts.signal, hints: { inputTokens: opts.inputTokens, apiKey: s.OPENAI_API_KEY } }, limits)
+      span?.end({ 'http.response.status_code': r.kind === 'response' ? r.response.status : r.kind === 'status' ? r.status : 0 }, r.kind === 'response' ? undefined : r.kind === 'client_gone' ? 'client gone' : r.error.message)
       if (r.kind === 'response') {
         ep.breaker.onSuccess()
         ep.successes++

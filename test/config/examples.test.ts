@@ -14,5 +14,5 @@ test('there is a ready .env for every documented provider', () => {
 test.each(Object.entries(EXPECTED))('examples/%s.env loads and picks the %s profile', (name, profile) => {
   const r = loadConfig({ dotenv: parseDotEnv(readFileSync(join(dir, `${name}.env`), 'utf8')) })
   if (!r.ok) throw new Error(r.errors.join('\n'))
-  expect(resolveProfile(r.config.UPSTREAM_PROVIDER, r.config.OPENAI_BASE_URL[0]).name).toBe(profile)
+  expect(String(resolveProfile(r.config.UPSTREAM_PROVIDER, r.config.OPENAI_BASE_URL[0]).name)).toBe(profile)
 })

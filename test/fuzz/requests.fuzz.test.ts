@@ -95,7 +95,7 @@ describe('request fuzzing', () => {
         runPipeline(body, model, stream)
         if (orProxyError(() => validateMessagesRequest(body))) accepted++
       }),
-      { numRuns: VALID_RUNS, seed: 0x5eed_0001 },
+      { numRuns: VALID_RUNS, seed: 0x5eed_0001, includeErrorInReport: true },
     )
     // The generator is meant to produce mostly acceptable bodies; a drop here means it drifted.
     expect(accepted).toBeGreaterThan(VALID_RUNS * 0.9)
@@ -106,7 +106,7 @@ describe('request fuzzing', () => {
       fc.property(anthropicRequest, fc.array(mutation, { minLength: 1, maxLength: 4 }), upstreamModel, (body, mutations, model) => {
         runPipeline(mutate(body, mutations), model, true)
       }),
-      { numRuns: MUTATED_RUNS, seed: 0x5eed_0002 },
+      { numRuns: MUTATED_RUNS, seed: 0x5eed_0002, includeErrorInReport: true },
     )
   })
 })

@@ -116,7 +116,8 @@ function reasoningDeltas(seg: Plan['content'][number] & { form: string }): Obj[]
 /** The tool-call deltas of a plan, in emission order; index-less calls are never interleaved (nothing could key them). */
 function toolDeltas(t: NonNullable<Plan['tools']>): Obj[][] {
   const perCall = t.calls.map((c: Call, n: number) => {
-    const index = t.style === 'indexed' ? n : t.style === 'index-from-1' ? n + 1 : t.style === 'all-index-0' ? 0 : undefined
+    // Calls sharing index 0 are told apart by their ids alone (fixtures rule 5), so that style always has them.
+    const index = t.style === 'indexed' ? n : t.style === 'index-from-1' ? n + 1 : t.style === 'all-index-0' && c.id !== undefined ? 0 : undefined
     const json = JSON.stringify(c.args)
     const frags: unknown[] = c.objectArgs ? [c.args] : cut(json, c.cuts)
     const sig = c.signature && !c.lateSignature ? { extra_content: { google: { thought_signature: c.signature } } } : {}
@@ -188,7 +189,9 @@ export const framing: fc.Arbitrary<Framing> = fc.record({
 /** The SSE events (each with its terminating blank line) of a script. */
 export function frameEvents(s: StreamScript, f: Framing): string[] {
   let n = 0
-  const eol = () => f.eol[n++ % f.eol.length]
+  let prev = ''
+  // A CR directly followed by an LF would read as one CRLF line break, so a CR is never followed by LF or CRLF.
+  const eol = () => (prev = prev === '\r' ? '\r' : f.eol[n++ % f.eol.length])
   const events = s.chunks.map((c, i) => {
     let ev = ''
     if (f.comments && i % 3 === 0) ev += `: keep-alive${eol()}`

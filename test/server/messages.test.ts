@@ -26,7 +26,8 @@ function parallelToolStream(): object[] {
   ]
 }
 
-const ask = (extra: object = {}) => ({ model: 'claude-opus-5-5', max_tokens: 1024, messages: [{ role: 'user', content: 'hello' }], ...extra })
+/** A minimal request body; `extra` overrides or adds fields. */
+const ask = (extra: Record<string, unknown> = {}) => ({ model: 'claude-opus-5-5', max_tokens: 1024, messages: [{ role: 'user' as const, content: 'hello' }], ...extra }) as Anthropic.MessageCreateParamsNonStreaming
 
 beforeAll(async () => {
   upstream = await FakeUpstream.start()

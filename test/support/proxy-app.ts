@@ -25,6 +25,8 @@ export function testConfig(upstreamUrl: string, env: Record<string, string> = {}
       ERROR_LOG_FILE_PATH: '',
       PROVIDER_RETRY_BASE_DELAY: '0.01',
       PROVIDER_RETRY_JITTER: '0',
+      // Off unless a test is about the cache: other tests repeat identical requests on purpose.
+      RESPONSE_CACHE_ENABLED: 'false',
       ...env,
     },
   })

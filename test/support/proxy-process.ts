@@ -44,6 +44,8 @@ export function baseEnv(dir: string, upstreamUrl: string, extra: Record<string, 
     ERROR_LOG_FILE_PATH: join(dir, 'error.jsonl'),
     PORT: '0',
     HOST: '127.0.0.1',
+    // Off unless a test is about the cache: other tests repeat identical requests on purpose.
+    RESPONSE_CACHE_ENABLED: 'false',
     ...extra,
   }
 }

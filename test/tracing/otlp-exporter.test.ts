@@ -198,7 +198,7 @@ describe('a collector that is gone or failing', () => {
 })
 
 describe('without an endpoint', () => {
-  test('nothing is recorded; a valid incoming trace context passes through unchanged', async () => {
+  test('nothing is recorded; a valid incoming trace context passes through unchanged, and one is created when absent', async () => {
     const tracer = createTracer({ OTEL_EXPORTER_OTLP_ENDPOINT: undefined, OTEL_SERVICE_NAME: 'ccproxy' })
     expect(tracer.enabled).toBe(false)
     const incoming = `00-${TRACE}-${PARENT}-01`
@@ -208,9 +208,13 @@ describe('without an endpoint', () => {
     expect(req.traceparentForUpstream('')).toBe(incoming)
     req.end({ 'http.response.status_code': 200 })
     for (const header of [null, 'garbage']) {
-      const none = tracer.startRequestSpan(header, 'vendor=x')
-      expect(none.startAttempt().headers()).toEqual({})
-      expect(none.traceparentForUpstream('')).toBeUndefined()
+      // No valid incoming context: a new trace is started and its traceparent sent upstream (no tracestate).
+      const fresh = tracer.startRequestSpan(header, 'vendor=x')
+      const sent = fresh.startAttempt().headers()
+      expect(Object.keys(sent)).toEqual(['traceparent'])
+      expect(sent.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/)
+      expect(sent.traceparent).toContain(fresh.traceId)
+      expect(fresh.traceId).not.toBe(TRACE)
     }
     expect(tracer.stats()).toBeUndefined()
     await tracer.shutdown()

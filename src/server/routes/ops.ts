@@ -6,9 +6,6 @@ import { PROMETHEUS_CONTENT_TYPE, toPrometheus } from '../../metrics/prometheus'
 import { upstreamReachability } from '../../metrics/reachability'
 import { opsOpenApiDetails } from '../openapi-ops'
 
-/** GET /v1/cache/stats while there is no response cache. */
-const NO_CACHE = { enabled: false, entries: 0, bytes: 0, hits: 0, misses: 0, joins: 0, evictions: 0, hit_rate: null }
-
 /** The body of GET /v1/health and its HTTP status (503 when down). */
 export function healthReport(deps: ProxyDeps): { status: number; body: object } {
   const input = deps.metrics.healthInput()
@@ -53,8 +50,8 @@ export function opsRoutes(deps: ProxyDeps) {
       deps.metrics.reset()
       return { ok: true }
     }, { parse: 'none', detail: docs.reset })
-    .get('/v1/cache/stats', () => NO_CACHE, { detail: docs.cacheStats })
-    .post('/v1/cache/clear', () => ({ cleared: 0 }), { parse: 'none', detail: docs.cacheClear })
+    .get('/v1/cache/stats', () => deps.cache.stats(), { detail: docs.cacheStats })
+    .post('/v1/cache/clear', () => ({ cleared: deps.cache.clear() }), { parse: 'none', detail: docs.cacheClear })
     .get('/v1/health', function health({ set }) {
       const report = healthReport(deps)
       set.status = report.status
