@@ -3,6 +3,7 @@ import { buildDeps } from '../proxy/deps'
 import { createApp } from '../server/app'
 import { createAppLogger } from '../log/app-logger'
 import { VERSION } from '../version'
+import { listenOptions } from '../server/listen-options'
 
 /** Starts the proxy and resolves with the exit code once it has shut down (SIGINT / SIGTERM). */
 export async function serve(config: Config): Promise<number> {
@@ -15,9 +16,7 @@ export async function serve(config: Config): Promise<number> {
       hostname: config.HOST,
       port: config.PORT,
       fetch: app.fetch,
-      // Streams stay alive through pings; long non-streaming answers switch the timeout off per request.
-      idleTimeout: 255,
-      maxRequestBodySize: config.MAX_REQUEST_BYTES + 1024 * 1024,
+      ...listenOptions(config),
     })
   } catch (e) {
     const err = e as { code?: string; message?: string }
@@ -41,13 +40,12 @@ export async function serve(config: Config): Promise<number> {
       stopping = true
       const graceMs = config.SHUTDOWN_GRACE_SECONDS * 1000
       logger.info({ signal, in_flight: server.pendingRequests, grace_s: config.SHUTDOWN_GRACE_SECONDS }, `${signal}: no longer accepting; letting in-flight requests finish`)
-      const drained = server.stop(false).then(() => true)
-      const timedOut = new Promise<boolean>((r) => setTimeout(() => r(false), graceMs))
-      const clean = await Promise.race([drained, timedOut])
-      if (!clean) {
-        logger.warn({ in_flight: server.pendingRequests }, 'grace period over; closing the remaining connections')
-        await server.stop(true)
-      }
+      void server.stop(false)
+      // Idle keep-alive connections would hold stop(false) open: wait for the requests (streams included), then close.
+      const until = Date.now() + graceMs
+      while (server.pendingRequests > 0 && Date.now() < until) await Bun.sleep(25)
+      if (server.pendingRequests > 0) logger.warn({ in_flight: server.pendingRequests }, 'grace period over; closing the remaining connections')
+      await server.stop(true)
       await deps.tracer.shutdown()
       logger.info('stopped')
       closeLogger()

@@ -1,5 +1,5 @@
 import { SETTINGS, type Config, type SettingSpec } from './schema'
-import { isPrivateOrLoopbackHost } from './net'
+import { isLoopbackHost, isPrivateOrLoopbackHost } from './net'
 
 /** Parses a `.env` file: KEY=VALUE lines, `export ` prefix, # comments, single or double quotes. */
 export function parseDotEnv(text: string): Record<string, string> {
@@ -41,6 +41,7 @@ function describeAccepted(spec: SettingSpec): string {
     case 'bool': return 'true or false'
     case 'url': return 'an http:// or https:// URL'
     case 'urls': return 'one or more http:// or https:// URLs, comma-separated'
+    case 'redis-url': return 'a redis:// or rediss:// URL'
     case 'choice': return `one of ${spec.choices!.join(', ')}`
     default: return 'text'
   }
@@ -58,6 +59,27 @@ function isHttpUrl(v: string): boolean {
     return (u.protocol === 'http:' || u.protocol === 'https:') && !!u.hostname
   } catch {
     return false
+  }
+}
+
+function isRedisUrl(v: string): boolean {
+  try {
+    const u = new URL(v)
+    return (u.protocol === 'redis:' || u.protocol === 'rediss:') && !!u.hostname
+  } catch {
+    return false
+  }
+}
+
+/** A URL with its password (and a username given alone, which Redis treats as the password) shown as ****. */
+export function maskUrlPassword(value: string): string {
+  try {
+    const u = new URL(value)
+    if (u.password) u.password = '****'
+    else if (u.username) u.username = '****'
+    return u.toString().replace(/\/$/, '')
+  } catch {
+    return maskSecret(value)
   }
 }
 
@@ -82,6 +104,7 @@ function convert(spec: SettingSpec, raw: string): { value: unknown } | undefined
       return undefined
     }
     case 'url': return isHttpUrl(v) ? { value: v.replace(/\/+$/, '') } : undefined
+    case 'redis-url': return isRedisUrl(v) ? { value: v } : undefined
     case 'urls': {
       const list = splitList(v)
       return list.length > 0 && list.every(isHttpUrl) ? { value: list.map((u) => u.replace(/\/+$/, '')) } : undefined
@@ -112,22 +135,27 @@ export function loadConfig(sources: ConfigSources): LoadResult {
     }
     const converted = convert(spec, raw)
     if (!converted) {
-      const shown = spec.secret ? maskSecret(raw) : JSON.stringify(raw)
+      const shown = spec.secret ? maskSecret(raw) : spec.kind === 'redis-url' ? JSON.stringify(maskUrlPassword(raw)) : JSON.stringify(raw)
       errors.push(`${spec.env}=${shown} (from ${from}) is not valid: expected ${describeAccepted(spec)}.`)
       continue
     }
     out[spec.env] = converted.value
   }
   if (out.HTTP_READ_TIMEOUT === undefined) out.HTTP_READ_TIMEOUT = out.MAX_STREAM_SECONDS
-  if (out.IS_LOCAL_DEPLOYMENT === false) {
-    errors.push('IS_LOCAL_DEPLOYMENT=false is not available in this version: expected true (one process).')
-  }
   const urls = out.OPENAI_BASE_URL as string[] | undefined
   if (urls && !out.OPENAI_API_KEY && !out.OPENROUTER_API_KEY) {
     const remote = urls.filter((u) => !isPrivateOrLoopbackHost(new URL(u).hostname))
     if (remote.length > 0) {
       errors.push(`OPENAI_API_KEY is not set: ${remote[0]} needs an API key. Set OPENAI_API_KEY (or OPENROUTER_API_KEY) in the environment or .env; only a loopback or private OPENAI_BASE_URL (a local Ollama or vLLM) works without one.`)
     }
+  }
+  if (urls && out.ALLOW_INSECURE_UPSTREAM !== true) {
+    const insecure = urls.find((u) => u.startsWith('http:') && !isPrivateOrLoopbackHost(new URL(u).hostname))
+    if (insecure) errors.push(`OPENAI_BASE_URL=${insecure} sends the API key and every prompt unencrypted over plain http: use https://, or set ALLOW_INSECURE_UPSTREAM=true if you must.`)
+  }
+  const host = out.HOST as string | undefined
+  if (host && !isLoopbackHost(host) && (out.CCPROXY_API_KEYS as string[] | undefined)?.length === 0 && out.CCPROXY_ALLOW_UNAUTHENTICATED !== true) {
+    errors.push(`HOST=${host} lets other machines reach ccproxy, but CCPROXY_API_KEYS is empty: set CCPROXY_API_KEYS=<key>[,<key>…] (clients send it as x-api-key or Authorization: Bearer), or CCPROXY_ALLOW_UNAUTHENTICATED=true to allow anyone in.`)
   }
   if (errors.length > 0) return { ok: false, errors }
   return { ok: true, config: out as unknown as Config }
@@ -152,7 +180,7 @@ export function describeConfig(config: Config): string {
     let shown: string
     if (v === undefined) shown = '(unset)'
     else if (Array.isArray(v)) shown = spec.secret && v.length ? v.map((x) => maskSecret(String(x))).join(',') : v.join(',')
-    else shown = spec.secret ? maskSecret(String(v)) : String(v)
+    else shown = spec.secret ? maskSecret(String(v)) : spec.kind === 'redis-url' ? maskUrlPassword(String(v)) : String(v)
     lines.push(`${spec.env}=${shown}`)
   }
   return lines.join('\n')

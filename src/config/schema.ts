@@ -3,7 +3,7 @@
  * This table is the single source for validation, `ccproxy config`, `--help` and `.env.example`.
  */
 
-export type SettingKind = 'string' | 'int' | 'number' | 'bool' | 'url' | 'urls' | 'choice' | 'list' | 'path'
+export type SettingKind = 'string' | 'int' | 'number' | 'bool' | 'url' | 'urls' | 'choice' | 'list' | 'path' | 'redis-url'
 
 export interface SettingSpec {
   readonly env: string
@@ -34,12 +34,17 @@ export const SETTINGS = [
   s('upstream', 'BIG_MODEL_NAME', 'string', 'gpt-4o', 'Upstream model for Claude opus/sonnet and every other claude-* name.'),
   s('upstream', 'SMALL_MODEL_NAME', 'string', 'gpt-4o-mini', 'Upstream model for Claude names containing "haiku".'),
   s('upstream', 'MODEL_MAP', 'list', '', 'Overrides, e.g. claude-opus-*=gpt-5,*haiku*=gpt-5-mini (glob=model, comma-separated, first match wins).'),
+  s('upstream', 'ALLOW_INSECURE_UPSTREAM', 'bool', 'false', 'Allow plain http:// to an upstream that is not a loopback or private address.'),
   // Server
   s('server', 'HOST', 'string', '127.0.0.1', 'Address to listen on.'),
   s('server', 'PORT', 'int', '11434', 'Port to listen on (0 picks a free one).', { min: 0, max: 65535 }),
   s('server', 'SHUTDOWN_GRACE_SECONDS', 'number', '30', 'On SIGINT/SIGTERM, how long in-flight requests and streams may finish.', { min: 0 }),
   s('server', 'MAX_REQUEST_BYTES', 'int', String(32 * 1024 * 1024), 'Largest accepted request body; larger ones get 413 request_too_large.', { min: 1024 }),
-  s('server', 'IS_LOCAL_DEPLOYMENT', 'bool', 'true', 'true: one process, what a laptop wants. false (several worker processes) is not available in this version.'),
+  s('server', 'CLIENT_BODY_TIMEOUT', 'number', '30', 'Seconds a client may take to send its request body (slow clients get 408).', { min: 0.001 }),
+  s('server', 'CCPROXY_API_KEYS', 'list', '', 'Client keys ccproxy accepts (x-api-key or Authorization: Bearer), comma-separated; empty = no key needed.', { secret: true }),
+  s('server', 'CCPROXY_ALLOW_UNAUTHENTICATED', 'bool', 'false', 'Allow a non-loopback HOST without CCPROXY_API_KEYS.'),
+  s('server', 'CORS_ALLOW_ORIGINS', 'list', '', 'Browser origins allowed by CORS (or *); empty = CORS off.'),
+  s('server', 'IS_LOCAL_DEPLOYMENT', 'bool', 'true', 'true: one process, what a laptop wants. false: WORKERS processes (default one per core) share the port under a supervisor that restarts them.'),
   // Pool and transport
   s('transport', 'POOL_MAX_CONNECTIONS', 'int', '100', 'Most upstream requests in flight at once (further ones wait up to HTTP_POOL_TIMEOUT).', { min: 1 }),
   s('transport', 'POOL_MAX_KEEPALIVE_CONNECTIONS', 'int', '20', 'Idle keep-alive connections kept per upstream endpoint (0 = no keep-alive).', { min: 0 }),
@@ -84,6 +89,11 @@ export const SETTINGS = [
   s('observability', 'LOG_BODIES', 'bool', 'false', 'Log request and response bodies at debug level (may contain private data).'),
   s('observability', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'url', undefined, 'OpenTelemetry collector base URL; when set, spans go to <url>/v1/traces over OTLP/HTTP JSON.'),
   s('observability', 'OTEL_SERVICE_NAME', 'string', 'ccproxy', 'service.name of the exported spans.'),
+  // Scaling: worker processes and state shared through Redis
+  s('scaling', 'WORKERS', 'int', '0', 'Worker processes sharing the port: 0 = one per core when IS_LOCAL_DEPLOYMENT=false, else one process; N > 1 runs N workers.', { min: 0, max: 1024 }),
+  s('scaling', 'REDIS_URL', 'redis-url', undefined, 'redis:// or rediss:// URL: replicas and workers share rate limits, circuit breakers and the response cache through it.'),
+  s('scaling', 'REDIS_TIMEOUT_MS', 'int', '250', 'Milliseconds one Redis call may take before this replica falls back to its local state.', { min: 1, max: 60_000 }),
+  s('scaling', 'REDIS_KEY_PREFIX', 'string', 'ccproxy:', 'Prefix of every Redis key ccproxy writes (separate deployments sharing one Redis use different prefixes).'),
 ] as const satisfies readonly SettingSpec[]
 
 export type SettingName = (typeof SETTINGS)[number]['env']

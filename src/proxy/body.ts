@@ -1,31 +1,46 @@
 import { ProxyError } from '../server/errors'
 
+const TIMED_OUT = Symbol('timed out')
+
 /**
- * Reads a request body as text, refusing more than `maxBytes` without reading it whole: a declared
- * content-length over the limit is refused at once, a body that grows past it is cut off while it streams.
+ * Reads a request body as text, refusing more than `maxBytes` without reading it whole (a declared content-length
+ * over the limit is refused at once, a body that grows past it is cut off while it streams) and giving up on a
+ * client that takes longer than `timeoutMs` to send it (408).
  */
-export async function readBodyText(request: Request, maxBytes: number): Promise<string> {
+export async function readBodyText(request: Request, maxBytes: number, timeoutMs: number): Promise<string> {
   const declared = Number(request.headers.get('content-length') ?? NaN)
   if (declared > maxBytes) throw tooLarge(maxBytes)
   if (!request.body) return ''
-  if (declared >= 0 && Number.isFinite(declared)) {
-    const text = await request.text()
-    return text
-  }
-  const reader = request.body.getReader()
-  const parts: Uint8Array[] = []
-  let size = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.byteLength
-    if (size > maxBytes) {
-      reader.cancel().catch(() => {})
-      throw tooLarge(maxBytes)
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const deadline = new Promise<typeof TIMED_OUT>((resolve) => (timer = setTimeout(() => resolve(TIMED_OUT), timeoutMs)))
+  try {
+    if (declared >= 0 && Number.isFinite(declared)) {
+      const text = await Promise.race([request.text(), deadline])
+      if (text === TIMED_OUT) throw tooSlow(timeoutMs)
+      return text
     }
-    parts.push(value)
+    const reader = request.body.getReader()
+    const parts: Uint8Array[] = []
+    let size = 0
+    for (;;) {
+      const r = await Promise.race([reader.read(), deadline])
+      if (r === TIMED_OUT) {
+        reader.cancel().catch(() => {})
+        throw tooSlow(timeoutMs)
+      }
+      if (r.done) break
+      size += r.value.byteLength
+      if (size > maxBytes) {
+        reader.cancel().catch(() => {})
+        throw tooLarge(maxBytes)
+      }
+      parts.push(r.value)
+    }
+    return Buffer.concat(parts).toString('utf8')
+  } finally {
+    clearTimeout(timer)
   }
-  return Buffer.concat(parts).toString('utf8')
 }
 
 const tooLarge = (max: number) => new ProxyError('request_too_large', `The request body is larger than ${max} bytes (MAX_REQUEST_BYTES).`)
+const tooSlow = (ms: number) => new ProxyError('invalid_request_error', `The request body did not arrive within ${ms / 1000} s (CLIENT_BODY_TIMEOUT).`, { status: 408 })

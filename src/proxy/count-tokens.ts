@@ -8,7 +8,7 @@ import { newRequestId } from './messages'
 export async function handleCountTokens(deps: ProxyDeps, request: Request): Promise<Response> {
   const requestId = newRequestId()
   try {
-    const text = await readBodyText(request, deps.config.MAX_REQUEST_BYTES)
+    const text = await readBodyText(request, deps.config.MAX_REQUEST_BYTES, deps.config.CLIENT_BODY_TIMEOUT * 1000)
     let json: unknown
     try {
       json = JSON.parse(text)

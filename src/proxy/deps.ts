@@ -10,6 +10,7 @@ import { Metrics } from '../metrics/registry'
 import { logRequest } from '../log/app-logger'
 import { CacheLayer } from '../cache/layer'
 import { createTracer, type Tracer } from '../tracing/tracer'
+import { KeyChecker } from '../plugins/auth'
 
 /** Everything a request handler needs, built once at start-up. */
 export interface ProxyDeps {
@@ -24,6 +25,8 @@ export interface ProxyDeps {
   /** The upstream part of every cache key (all configured endpoints: failover may answer from any). */
   readonly cacheUpstream: string
   readonly tracer: Tracer
+  /** The client keys (CCPROXY_API_KEYS). */
+  readonly keys: KeyChecker
   mapModel(requested: string): string
   countTokens(req: AnthropicCountTokensRequest): number
   /** Called once per finished request: metrics, the access log, then `observe` when given. */
@@ -63,6 +66,7 @@ export function buildDeps(config: Config, logger: Logger, extra: Partial<ProxyDe
     metrics,
     cache: extra.cache ?? new CacheLayer(config),
     cacheUpstream: config.OPENAI_BASE_URL.join(','),
+    keys: new KeyChecker(config.CCPROXY_API_KEYS),
     tracer: extra.tracer ?? createTracer(config, { onExportError: throttled(logger) }),
     startedAt: Date.now(),
     onRequestDone(rec, totalMs) {

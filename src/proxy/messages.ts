@@ -63,7 +63,7 @@ export async function handleMessages(deps: ProxyDeps, request: Request, requestI
   }
   let flightFail: ((e: unknown) => void) | undefined
   try {
-    const text = await readBodyText(request, deps.config.MAX_REQUEST_BYTES)
+    const text = await readBodyText(request, deps.config.MAX_REQUEST_BYTES, deps.config.CLIENT_BODY_TIMEOUT * 1000)
     let json: unknown
     try {
       json = JSON.parse(text)

@@ -10,12 +10,16 @@ import { requestId } from '../plugins/request-id'
 import { apiDocs } from './routes/api-docs'
 import { opsRoutes } from './routes/ops'
 import { dashboardRoutes } from './routes/dashboard'
+import { auth } from '../plugins/auth'
+import { cors } from '../plugins/cors'
 
 /** Builds the Elysia app from its parts (it does not listen). */
 export function createApp(deps: ProxyDeps) {
   const docs = openApiDetails()
   return new Elysia({ name: 'ccproxy' })
     .use(requestId())
+    .use(cors(deps.config.CORS_ALLOW_ORIGINS))
+    .use(auth(deps.keys))
     .use(
       apiDocs({
         info: { title: 'ccproxy', version: VERSION, description: 'Anthropic Messages API in front of an OpenAI-compatible provider.' },

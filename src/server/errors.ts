@@ -53,6 +53,8 @@ export function errorEvent(err: Pick<ProxyError, 'type' | 'message'>): string {
 /** Wraps anything thrown into a ProxyError (unknown errors become 500 api_error). */
 export function toProxyError(err: unknown): ProxyError {
   if (err instanceof ProxyError) return err
+  // Absurdly deep JSON exhausts the stack somewhere in translation: the request's fault, not ours.
+  if (err instanceof RangeError && /call stack/i.test(err.message)) return new ProxyError('invalid_request_error', 'The request is nested too deeply to process.')
   const message = err instanceof Error ? err.message : String(err)
   return new ProxyError('api_error', `Internal error: ${message}`)
 }

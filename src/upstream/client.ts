@@ -180,6 +180,8 @@ export class UpstreamClient {
       const span = opts.trace?.startAttempt({ 'server.address': ep.baseUrl, 'http.request.resend_count': attempt, 'gen_ai.request.model': opts.upstreamModel }, `chat ${opts.upstreamModel}`)
       const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...ep.headers, ...span?.headers() }
       const r = await runAttempt(ep, { url: ep.chatUrl(opts.upstreamModel), headers, bytes, signal: opts.signal, hints: { inputTokens: opts.inputTokens, apiKey: s.OPENAI_API_KEY } }, limits)
+      if (r.kind === 'response' || r.kind === 'status') this.#metrics?.setUpstreamReachable(true)
+      else if (r.kind === 'connection') this.#metrics?.setUpstreamReachable(false)
       span?.end({ 'http.response.status_code': r.kind === 'response' ? r.response.status : r.kind === 'status' ? r.status : 0 }, r.kind === 'response' ? undefined : r.kind === 'client_gone' ? 'client gone' : r.error.message)
       if (r.kind === 'response') {
         ep.breaker.onSuccess()

@@ -2,6 +2,9 @@
  * The client-side rate limit with real timers: RateLimiter (the pure state machine) admits requests, WaitQueue
  * keeps the ones it refuses in FIFO order until HTTP_POOL_TIMEOUT, and one timer wakes the queue when the front
  * request could fit or a deadline passes. Everything else (limits, windows, adaptation) lives in the pure parts.
+ *
+ * With a SharedLimiter (Redis), permits come from it while it is available: one call per try, sleeping until the
+ * time it names, and failing at once when that is past HTTP_POOL_TIMEOUT. When it fails the local limiter takes over.
  */
 import { RateLimiter, type EffectiveLimits, type Permit } from '../resilience/rate-limiter'
 import { WaitQueue } from '../resilience/wait-queue'
@@ -17,6 +20,27 @@ export interface LimiterGateOptions {
   poolTimeoutMs: number
   metrics?: Metrics
   now?: () => number
+  /** Limits shared with other processes (Redis); the local limiter is the fallback. */
+  shared?: SharedLimiter
+}
+
+/** A permit from a SharedLimiter. */
+export interface SharedPermit { readonly seq: string; readonly tokens: number }
+
+/** A SharedLimiter's answer, as RateLimiter.tryAcquire's. */
+export type SharedAcquisition = { ok: true; permit: SharedPermit } | { ok: false; waitMs: number }
+
+/** A rate limiter whose state lives outside this process, one call per permit. */
+export interface SharedLimiter {
+  /** False while its store is unreachable: the local limiter is used. */
+  readonly available: boolean
+  /** Admits one request now or says how long to wait; undefined when the store failed. */
+  tryAcquire(tokens: number): Promise<SharedAcquisition | undefined>
+  /** Replaces a permit's estimated tokens by the reported ones (fire and forget). */
+  correct(permit: SharedPermit, actualTokens: number): void
+  onUpstream429(): void
+  onSuccess(): void
+  effectiveLimits(): EffectiveLimits
 }
 
 /** An admitted request's permit. */
@@ -51,6 +75,7 @@ export class LimiterGate {
   readonly #now: () => number
   readonly #poolTimeoutMs: number
   readonly #metrics?: Metrics
+  readonly #shared: SharedLimiter | undefined
   #timer: ReturnType<typeof setTimeout> | undefined
   /** When the front waiter may fit, from the limiter's last refusal. */
   #frontFitsAt = 0
@@ -59,13 +84,14 @@ export class LimiterGate {
     this.#now = opts.now ?? (() => performance.now())
     this.#poolTimeoutMs = Math.max(0, opts.poolTimeoutMs)
     this.#metrics = opts.metrics
+    this.#shared = opts.shared
     this.#limiter = new RateLimiter({ rpm: opts.rpm, tpm: opts.tpm, burst: opts.burst, adaptive: opts.adaptive, now: this.#now })
     this.#publish()
   }
 
   /** The limits in force now (lowered after upstream 429s in adaptive mode). */
   effectiveLimits(): EffectiveLimits {
-    return this.#limiter.effectiveLimits()
+    return this.#shared?.available ? this.#shared.effectiveLimits() : this.#limiter.effectiveLimits()
   }
 
   /** Requests waiting for a permit. */
@@ -79,6 +105,11 @@ export class LimiterGate {
    */
   acquire(tokens: number, signal: AbortSignal): Promise<GatePermit> {
     if (signal.aborted) return Promise.reject(signal.reason)
+    if (this.#shared?.available) return this.#acquireShared(this.#shared, tokens, signal)
+    return this.#acquireLocal(tokens, signal)
+  }
+
+  #acquireLocal(tokens: number, signal: AbortSignal): Promise<GatePermit> {
     const now = this.#now()
     if (this.#queue.size === 0) {
       const a = this.#limiter.tryAcquire(tokens)
@@ -105,14 +136,52 @@ export class LimiterGate {
   /** The upstream answered 429 (lowers the limits in adaptive mode). */
   onUpstream429(): void {
     this.#limiter.onUpstream429()
+    if (this.#adaptive && this.#shared?.available) this.#shared.onUpstream429()
     this.#publish()
   }
 
   /** The upstream answered successfully (recovers the limits step by step in adaptive mode). */
   onSuccess(): void {
     this.#limiter.onSuccess()
+    if (this.#adaptive && this.#shared?.available) this.#shared.onSuccess()
     this.#publish()
     if (this.#queue.size > 0) this.#wake()
+  }
+
+  /** Permits from the shared limiter: try, sleep until the time it names, give up when that is past the deadline. */
+  async #acquireShared(shared: SharedLimiter, tokens: number, signal: AbortSignal): Promise<GatePermit> {
+    const startedAt = this.#now()
+    const deadline = startedAt + this.#poolTimeoutMs
+    for (;;) {
+      const a = await shared.tryAcquire(tokens)
+      if (signal.aborted) throw signal.reason
+      if (a === undefined) return this.#acquireLocal(tokens, Math.max(0, deadline - this.#now()), signal)
+      const now = this.#now()
+      const waited = now - startedAt
+      if (a.ok) {
+        if (waited > 0 && this.#poolTimeoutMs > 0 && now > startedAt + 1) this.#metrics?.limiterWait(waited)
+        this.#publish()
+        return this.#sharedPermit(shared, a.permit, waited)
+      }
+      if (now + a.waitMs > deadline) {
+        if (this.#poolTimeoutMs > 0) this.#metrics?.limiterWait(waited)
+        this.#publish()
+        throw this.#timeout(Math.max(1000, a.waitMs), waited, this.#poolTimeoutMs > 0)
+      }
+      await sleep(a.waitMs, signal)
+    }
+  }
+
+  #sharedPermit(shared: SharedLimiter, permit: SharedPermit, waitedMs: number): GatePermit {
+    let settled = false
+    return {
+      waitedMs,
+      settle: (actualTokens) => {
+        if (settled) return
+        settled = true
+        if (actualTokens !== undefined) shared.correct(permit, actualTokens)
+      },
+    }
   }
 
   #permit(permit: Permit, waitedMs: number): GatePermit {

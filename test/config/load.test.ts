@@ -93,3 +93,30 @@ describe('.env.example', () => {
     expect(text).toContain('CLIENT_RATE_LIMIT_RPM=120')
   })
 })
+
+describe('safety checks at start-up', () => {
+  test('a non-loopback HOST without client keys refuses to start, unless explicitly allowed', () => {
+    const r = loadConfig({ env: { ...KEY, HOST: '0.0.0.0' } })
+    expect(r.ok).toBe(false)
+    if (!r.ok) expect(r.errors[0]).toContain('CCPROXY_API_KEYS')
+    expect(loadConfig({ env: { ...KEY, HOST: '0.0.0.0', CCPROXY_API_KEYS: 'k1,k2' } }).ok).toBe(true)
+    expect(loadConfig({ env: { ...KEY, HOST: '0.0.0.0', CCPROXY_ALLOW_UNAUTHENTICATED: 'true' } }).ok).toBe(true)
+    expect(loadConfig({ env: { ...KEY, HOST: '::1' } }).ok).toBe(true)
+  })
+
+  test('plain http is only for loopback or private upstreams unless ALLOW_INSECURE_UPSTREAM', () => {
+    const r = loadConfig({ env: { ...KEY, OPENAI_BASE_URL: 'http://api.example.com/v1' } })
+    expect(r.ok).toBe(false)
+    if (!r.ok) expect(r.errors.join('\n')).toContain('ALLOW_INSECURE_UPSTREAM')
+    expect(loadConfig({ env: { ...KEY, OPENAI_BASE_URL: 'http://api.example.com/v1', ALLOW_INSECURE_UPSTREAM: 'true' } }).ok).toBe(true)
+    expect(loadConfig({ env: { OPENAI_BASE_URL: 'http://192.168.1.5:8000/v1' } }).ok).toBe(true)
+  })
+
+  test('client keys are masked by ccproxy config', () => {
+    const r = loadConfig({ env: { ...KEY, CCPROXY_API_KEYS: 'client-key-number-one,client-key-number-two' } })
+    if (!r.ok) throw new Error(r.errors.join('\n'))
+    const text = describeConfig(r.config)
+    expect(text).not.toContain('client-key-number-one')
+    expect(text).toMatch(/CCPROXY_API_KEYS=cli…ne \(21 chars\),cli…wo \(21 chars\)/)
+  })
+})

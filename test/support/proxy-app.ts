@@ -3,6 +3,7 @@ import { loadConfig } from '../../src/config/load'
 import type { Config } from '../../src/config/schema'
 import { buildDeps, type ProxyDeps } from '../../src/proxy/deps'
 import { createApp } from '../../src/server/app'
+import { listenOptions } from '../../src/server/listen-options'
 import type { RequestRecord } from '../../src/proxy/messages'
 
 export interface InProcessProxy {
@@ -40,7 +41,7 @@ export async function startApp(upstreamUrl: string, env: Record<string, string> 
   const records: RequestRecord[] = []
   const deps = buildDeps(config, extra.logger ?? pino({ level: 'silent' }), { observe: (rec) => records.push(rec), ...extra })
   const app = createApp(deps)
-  const server = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: app.fetch, idleTimeout: 255 })
+  const server = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: app.fetch, ...listenOptions(config) })
   return {
     url: `http://127.0.0.1:${server.port}`,
     config,

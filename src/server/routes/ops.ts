@@ -3,7 +3,7 @@ import type { ProxyDeps } from '../../proxy/deps'
 import { VERSION } from '../../version'
 import { healthScore } from '../../metrics/health'
 import { PROMETHEUS_CONTENT_TYPE, toPrometheus } from '../../metrics/prometheus'
-import { upstreamReachability } from '../../metrics/reachability'
+import { presentedKey } from '../../plugins/auth'
 import { opsOpenApiDetails } from '../openapi-ops'
 
 /** The body of GET /v1/health and its HTTP status (503 when down). */
@@ -22,23 +22,12 @@ export function healthReport(deps: ProxyDeps): { status: number; body: object } 
   return { status: health.status === 'down' ? 503 : 200, body }
 }
 
-/** Feeds the outcome of every finished request into the upstream reachability gauge. */
-function trackUpstreamReachability(deps: ProxyDeps): void {
-  const next = deps.observe
-  deps.observe = function recordReachability(rec, totalMs) {
-    const reachable = upstreamReachability(rec.status, rec.error)
-    if (reachable !== null) deps.metrics.setUpstreamReachable(reachable)
-    next?.(rec, totalMs)
-  }
-}
-
 /**
  * Operations routes: metrics as JSON and Prometheus text, reset, response cache stats and clear, and health
  * (200 when ok or degraded, 503 when down).
  */
 export function opsRoutes(deps: ProxyDeps) {
   const docs = opsOpenApiDetails()
-  trackUpstreamReachability(deps)
   return new Elysia({ name: 'ccproxy/ops' })
     .get('/v1/metrics', function metricsJson() {
       return deps.metrics.snapshot()
@@ -52,9 +41,11 @@ export function opsRoutes(deps: ProxyDeps) {
     }, { parse: 'none', detail: docs.reset })
     .get('/v1/cache/stats', () => deps.cache.stats(), { detail: docs.cacheStats })
     .post('/v1/cache/clear', () => ({ cleared: deps.cache.clear() }), { parse: 'none', detail: docs.cacheClear })
-    .get('/v1/health', function health({ set }) {
+    .get('/v1/health', function health({ request, set }) {
       const report = healthReport(deps)
       set.status = report.status
+      // Open to load balancers; with client keys set, only a caller with a key sees the internals.
+      if (!deps.keys.open && !deps.keys.accepts(presentedKey(request, '/v1/health'))) return { status: (report.body as { status: string }).status }
       return report.body
     }, { detail: docs.health })
 }

@@ -1,0 +1,197 @@
+/**
+ * The one connection to Redis (REDIS_URL) and its health. Every call has a deadline (REDIS_TIMEOUT_MS) and never
+ * rejects: a failure or a late answer resolves undefined and marks Redis down, so callers fall back to their local
+ * state. While down nothing is sent on the request path; a background probe (every second) reconnects with a fresh
+ * client and marks Redis up again once it answers PING. Each change is logged once: one warning when it goes down,
+ * one info line when it is back.
+ */
+import { RedisClient } from 'bun'
+import type { Logger } from 'pino'
+import { maskUrlPassword } from '../config/load'
+
+/** off: no REDIS_URL; ok: shared state in use; down: the local fallback is in use. */
+export type RedisStatus = 'off' | 'ok' | 'down'
+
+/** What a link reads: REDIS_URL, REDIS_TIMEOUT_MS and REDIS_KEY_PREFIX. */
+export interface RedisLinkOptions {
+  url: string
+  timeoutMs: number
+  prefix: string
+  logger?: Logger
+  /** Called on every status change (metrics). */
+  onStatus?: (status: RedisStatus) => void
+  /** How often the probe runs, in ms (1 s). */
+  probeIntervalMs?: number
+}
+
+/** A Lua script sent by its SHA-1, loaded on first use (and again after a Redis restart). */
+export class RedisScript {
+  readonly sha: string
+  constructor(readonly source: string) {
+    this.sha = new Bun.CryptoHasher('sha1').update(source).digest('hex')
+  }
+}
+
+const NOSCRIPT = /NOSCRIPT/
+
+/** See the module comment. */
+export class RedisLink {
+  readonly prefix: string
+  readonly #url: string
+  readonly #timeoutMs: number
+  readonly #log: Logger | undefined
+  readonly #onStatus: ((s: RedisStatus) => void) | undefined
+  readonly #probeMs: number
+  readonly #onBack = new Set<() => void>()
+  #client: RedisClient
+  #up = false
+  #everUp = false
+  /** The warning for the current outage was logged. */
+  #downLogged = false
+  #probe: ReturnType<typeof setInterval> | undefined
+  #probing = false
+  #closed = false
+
+  constructor(opts: RedisLinkOptions) {
+    this.#url = opts.url
+    this.#timeoutMs = opts.timeoutMs
+    this.prefix = opts.prefix
+    this.#log = opts.logger
+    this.#onStatus = opts.onStatus
+    this.#probeMs = opts.probeIntervalMs ?? 1000
+    this.#client = this.#newClient()
+  }
+
+  /** True while Redis answers: shared state is in use. */
+  get up(): boolean {
+    return this.#up
+  }
+
+  /** 'ok' or 'down'. */
+  get status(): RedisStatus {
+    return this.#up ? 'ok' : 'down'
+  }
+
+  /** Connects (waiting at most `waitMs`) and starts the background probe; a Redis that is down is logged once. */
+  async start(waitMs = Math.max(1000, this.#timeoutMs)): Promise<void> {
+    this.#probe = setInterval(() => void this.#runProbe(), this.#probeMs)
+    this.#probe.unref?.()
+    const ok = await this.#connectAndPing(waitMs)
+    if (ok) this.#markUp()
+    else this.#markDown(new Error(`no answer from ${maskUrlPassword(this.#url)} within ${waitMs} ms`))
+  }
+
+  /** Stops the probe and closes the connection. */
+  close(): void {
+    this.#closed = true
+    clearInterval(this.#probe)
+    this.#up = false
+    try {
+      this.#client.close()
+    } catch {}
+  }
+
+  /** Runs `fn` after every reconnection (e.g. to refresh mirrored state). */
+  onReconnect(fn: () => void): void {
+    this.#onBack.add(fn)
+  }
+
+  /** One command with the deadline; undefined when Redis is down, failed or was too slow (then it is marked down). */
+  async call(command: string, args: string[]): Promise<unknown> {
+    if (!this.#up) return undefined
+    try {
+      return await this.#withDeadline(this.#client.send(command, args))
+    } catch (e) {
+      this.#markDown(e)
+      return undefined
+    }
+  }
+
+  /** Runs a script by SHA (loading it on NOSCRIPT); undefined on any failure, as `call`. */
+  async eval(script: RedisScript, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+    if (!this.#up) return undefined
+    const tail = [String(keys.length), ...keys, ...args.map(String)]
+    try {
+      return await this.#withDeadline(this.#client.send('EVALSHA', [script.sha, ...tail]))
+    } catch (e) {
+      if (!NOSCRIPT.test(String((e as Error)?.message))) {
+        this.#markDown(e)
+        return undefined
+      }
+    }
+    try {
+      return await this.#withDeadline(this.#client.send('EVAL', [script.source, ...tail]))
+    } catch (e) {
+      this.#markDown(e)
+      return undefined
+    }
+  }
+
+  #newClient(): RedisClient {
+    // No offline queue: a command while disconnected fails at once instead of waiting for a reconnection.
+    return new RedisClient(this.#url, { connectionTimeout: Math.max(500, this.#timeoutMs * 4), enableOfflineQueue: false, autoReconnect: false })
+  }
+
+  #withDeadline<T>(p: Promise<T>): Promise<T> {
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`Redis did not answer within ${this.#timeoutMs} ms (REDIS_TIMEOUT_MS)`)), this.#timeoutMs)
+    })
+    p.catch(() => {})
+    return Promise.race([p, deadline]).finally(() => clearTimeout(timer))
+  }
+
+  async #connectAndPing(waitMs: number): Promise<boolean> {
+    const client = this.#client
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const late = new Promise<false>((r) => (timer = setTimeout(() => r(false), waitMs)))
+    const attempt = (async () => {
+      if (!client.connected) await client.connect()
+      return (await client.send('PING', [])) === 'PONG'
+    })().catch(() => false)
+    const ok = await Promise.race([attempt, late])
+    clearTimeout(timer)
+    return ok
+  }
+
+  async #runProbe(): Promise<void> {
+    if (this.#probing || this.#closed) return
+    this.#probing = true
+    try {
+      if (this.#up) {
+        await this.#withDeadline(this.#client.send('PING', [])).catch((e) => this.#markDown(e))
+        return
+      }
+      if (!this.#client.connected) {
+        try {
+          this.#client.close()
+        } catch {}
+        this.#client = this.#newClient()
+      }
+      if (await this.#connectAndPing(Math.max(500, this.#timeoutMs * 4))) this.#markUp()
+    } finally {
+      this.#probing = false
+    }
+  }
+
+  #markUp(): void {
+    if (this.#up || this.#closed) return
+    this.#up = true
+    this.#downLogged = false
+    this.#onStatus?.('ok')
+    if (this.#everUp) this.#log?.info({ redis: maskUrlPassword(this.#url) }, 'Redis is back: sharing limits, breakers and the cache again')
+    else this.#log?.info({ redis: maskUrlPassword(this.#url) }, 'Redis connected: limits, breakers and the cache are shared')
+    this.#everUp = true
+    for (const fn of this.#onBack) fn()
+  }
+
+  #markDown(err: unknown): void {
+    if (this.#closed) return
+    this.#up = false
+    if (this.#downLogged) return
+    this.#downLogged = true
+    this.#onStatus?.('down')
+    const message = err instanceof Error ? err.message : String(err)
+    this.#log?.warn({ redis: maskUrlPassword(this.#url), err: message }, 'Redis unavailable: using this process\'s local limits, breakers and cache until it is back')
+  }
+}
