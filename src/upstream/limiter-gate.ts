@@ -11,6 +11,19 @@ import { WaitQueue } from '../resilience/wait-queue'
 import { ProxyError } from '../server/errors'
 import type { Metrics } from '../metrics/registry'
 
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(t)
+      reject(signal.reason)
+    }
+    const t = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+
 /** CLIENT_RATE_LIMIT_* and HTTP_POOL_TIMEOUT (ms), the metrics to update and the clock. */
 export interface LimiterGateOptions {
   rpm: number
@@ -76,6 +89,7 @@ export class LimiterGate {
   readonly #poolTimeoutMs: number
   readonly #metrics?: Metrics
   readonly #shared: SharedLimiter | undefined
+  readonly #adaptive: boolean
   #timer: ReturnType<typeof setTimeout> | undefined
   /** When the front waiter may fit, from the limiter's last refusal. */
   #frontFitsAt = 0
@@ -85,6 +99,7 @@ export class LimiterGate {
     this.#poolTimeoutMs = Math.max(0, opts.poolTimeoutMs)
     this.#metrics = opts.metrics
     this.#shared = opts.shared
+    this.#adaptive = opts.adaptive
     this.#limiter = new RateLimiter({ rpm: opts.rpm, tpm: opts.tpm, burst: opts.burst, adaptive: opts.adaptive, now: this.#now })
     this.#publish()
   }
@@ -155,18 +170,18 @@ export class LimiterGate {
     for (;;) {
       const a = await shared.tryAcquire(tokens)
       if (signal.aborted) throw signal.reason
-      if (a === undefined) return this.#acquireLocal(tokens, Math.max(0, deadline - this.#now()), signal)
+      if (a === undefined) return this.#acquireLocal(tokens, signal)
       const now = this.#now()
       const waited = now - startedAt
       if (a.ok) {
-        if (waited > 0 && this.#poolTimeoutMs > 0 && now > startedAt + 1) this.#metrics?.limiterWait(waited)
+        if (waited >= 1) this.#metrics?.limiterWait(waited)
         this.#publish()
         return this.#sharedPermit(shared, a.permit, waited)
       }
       if (now + a.waitMs > deadline) {
         if (this.#poolTimeoutMs > 0) this.#metrics?.limiterWait(waited)
         this.#publish()
-        throw this.#timeout(Math.max(1000, a.waitMs), waited, this.#poolTimeoutMs > 0)
+        throw this.#timeout(a.waitMs, waited, this.#poolTimeoutMs > 0)
       }
       await sleep(a.waitMs, signal)
     }
@@ -197,9 +212,9 @@ export class LimiterGate {
     }
   }
 
-  #timeout(retryAfterMs: number, waitedMs: number): LimiterTimeout {
-    const l = this.#limiter.effectiveLimits()
-    const wait = waitedMs > 0 ? `within HTTP_POOL_TIMEOUT (${+(this.#poolTimeoutMs / 1000).toFixed(3)} s)` : 'now'
+  #timeout(retryAfterMs: number, waitedMs: number, queued = waitedMs > 0): LimiterTimeout {
+    const l = this.effectiveLimits()
+    const wait = queued ? `within HTTP_POOL_TIMEOUT (${+(this.#poolTimeoutMs / 1000).toFixed(3)} s)` : 'now'
     return new LimiterTimeout(
       `ccproxy's client-side rate limit (${l.rpm} requests and ${l.tpm} tokens per minute, burst ${l.burst}) had no room ${wait}; retry after ${Math.max(1, Math.ceil(retryAfterMs / 1000))} s.`,
       retryAfterMs,
@@ -239,7 +254,7 @@ export class LimiterGate {
 
   #publish(): void {
     if (!this.#metrics) return
-    const l = this.#limiter.effectiveLimits()
+    const l = this.effectiveLimits()
     this.#metrics.setLimiter({ rpm: l.rpm, tpm: l.tpm, queueLength: this.#queue.size })
   }
 }
