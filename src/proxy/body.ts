@@ -1,4 +1,5 @@
-import { ProxyError } from '../server/errors'
+import { ProxyError, invalidRequest } from '../server/errors'
+import type { Config } from '../config/schema'
 
 const TIMED_OUT = Symbol('timed out')
 
@@ -44,3 +45,13 @@ export async function readBodyText(request: Request, maxBytes: number, timeoutMs
 
 const tooLarge = (max: number) => new ProxyError('request_too_large', `The request body is larger than ${max} bytes (MAX_REQUEST_BYTES).`)
 const tooSlow = (ms: number) => new ProxyError('invalid_request_error', `The request body did not arrive within ${ms / 1000} s (CLIENT_BODY_TIMEOUT).`, { status: 408 })
+
+/** Reads and parses a JSON request body within MAX_REQUEST_BYTES and CLIENT_BODY_TIMEOUT; bad JSON is a 400. */
+export async function readJsonBody(request: Request, config: Pick<Config, 'MAX_REQUEST_BYTES' | 'CLIENT_BODY_TIMEOUT'>): Promise<unknown> {
+  const text = await readBodyText(request, config.MAX_REQUEST_BYTES, config.CLIENT_BODY_TIMEOUT * 1000)
+  try {
+    return JSON.parse(text)
+  } catch (e) {
+    throw invalidRequest(`The request body is not valid JSON: ${(e as Error).message}`)
+  }
+}

@@ -1,20 +1,14 @@
-import { errorResponse, invalidRequest, toProxyError } from '../server/errors'
+import { errorResponse, toProxyError } from '../server/errors'
 import { validateCountTokensRequest } from '../translate/validate'
 import type { ProxyDeps } from './deps'
-import { readBodyText } from './body'
+import { readJsonBody } from './body'
 import { newRequestId } from './messages'
 
 /** POST /v1/messages/count_tokens: a local tiktoken estimate, `{input_tokens}`, flagged as an estimate. */
 export async function handleCountTokens(deps: ProxyDeps, request: Request): Promise<Response> {
   const requestId = newRequestId()
   try {
-    const text = await readBodyText(request, deps.config.MAX_REQUEST_BYTES, deps.config.CLIENT_BODY_TIMEOUT * 1000)
-    let json: unknown
-    try {
-      json = JSON.parse(text)
-    } catch (e) {
-      throw invalidRequest(`The request body is not valid JSON: ${(e as Error).message}`)
-    }
+    const json = await readJsonBody(request, deps.config)
     const req = validateCountTokensRequest(json)
     const inputTokens = deps.countTokens(req)
     return new Response(JSON.stringify({ input_tokens: inputTokens }), {

@@ -1,4 +1,4 @@
-import { errorResponse, invalidRequest, toProxyError } from '../server/errors'
+import { errorResponse, toProxyError } from '../server/errors'
 import { validateMessagesRequest } from '../translate/validate'
 import { anthropicToOpenAI } from '../translate/request'
 import { createStreamTranslator } from '../translate/stream'
@@ -6,7 +6,7 @@ import { openAIToAnthropic } from '../translate/response'
 import { relayStream, type StreamSummary } from './stream-relay'
 import type { ProxyDeps } from './deps'
 import type { AnthropicUsage } from '../translate/types'
-import { readBodyText } from './body'
+import { readJsonBody } from './body'
 import type { SendResult, UpstreamUsage } from '../upstream/client'
 import { cacheKey, serializeForUpstream } from '../cache/key'
 import { parseCacheControl } from '../cache/cache-control'
@@ -63,13 +63,7 @@ export async function handleMessages(deps: ProxyDeps, request: Request, requestI
   }
   let flightFail: ((e: unknown) => void) | undefined
   try {
-    const text = await readBodyText(request, deps.config.MAX_REQUEST_BYTES, deps.config.CLIENT_BODY_TIMEOUT * 1000)
-    let json: unknown
-    try {
-      json = JSON.parse(text)
-    } catch (e) {
-      throw invalidRequest(`The request body is not valid JSON: ${(e as Error).message}`)
-    }
+    const json = await readJsonBody(request, deps.config)
     if (logBodies) rec.requestBody = json
     const req = validateMessagesRequest(json)
     const stream = req.stream === true

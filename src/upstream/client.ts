@@ -3,9 +3,10 @@ import { ProxyError } from '../server/errors'
 import { isRetryableStatus, retryDelayMs } from '../resilience/backoff'
 import type { EffectiveLimits } from '../resilience/rate-limiter'
 import type { Metrics, TimeoutKind } from '../metrics/registry'
-import { allOpenError, createEndpoints, endpointsHealth, firstByteTimeout, openError, overallBreakerState, pickEndpoint, recordVerdict, type EndpointHealth, type EndpointSettings, type LiveEndpoint, type UpstreamEndpoint } from './endpoints'
+import { allOpenError, allOpenErrorShared, createEndpoints, endpointsHealth, firstByteTimeout, openError, overallBreakerState, pickEndpoint, pickEndpointShared, recordVerdict, recordVerdictShared, settleShared, type EndpointHealth, type EndpointSettings, type LiveEndpoint, type SharedBreaker, type UpstreamEndpoint } from './endpoints'
 import { ConnectionSlots, PoolTimeout } from './pool'
-import { LimiterGate, LimiterTimeout, type GatePermit } from './limiter-gate'
+import { LimiterGate, LimiterTimeout, type GatePermit, type SharedLimiter } from './limiter-gate'
+import type { BreakerTransition } from '../resilience/circuit-breaker'
 import { clientGone, runAttempt, secondsText } from './attempt'
 import { createSendResult, type SendResult } from './answer'
 import { caBundle, prefetchDns } from './transport'
@@ -37,6 +38,13 @@ export interface UpstreamClientDeps {
   logger?: Logger
   metrics?: Metrics
   random?: () => number
+  /** Worker processes sharing this machine's limits: the local limiter gets RPM, TPM and BURST divided by it. */
+  limitDivisor?: number
+  /** State shared with other processes (REDIS_URL): the rate limiter, and a breaker per endpoint. */
+  shared?: {
+    limiter?: SharedLimiter
+    breaker?: (endpointUrl: string, hooks: { onTransition(t: BreakerTransition): void; onChange(): void }) => SharedBreaker
+  }
 }
 
 /** What one call needs. */
@@ -83,6 +91,8 @@ export class UpstreamClient {
   readonly #log: Logger | undefined
   readonly #metrics: Metrics | undefined
   readonly #random: () => number
+  /** Some endpoint has a shared breaker: decisions take a call to the store. */
+  readonly #sharedBreakers: boolean
 
   constructor(endpoints: readonly UpstreamEndpoint[], settings: UpstreamClientSettings, deps: UpstreamClientDeps = {}) {
     if (endpoints.length === 0) throw new Error('OPENAI_BASE_URL names no endpoint.')
@@ -91,20 +101,30 @@ export class UpstreamClient {
     this.#metrics = deps.metrics
     this.#random = deps.random ?? Math.random
     const ca = settings.SSL_CERT_FILE ? caBundle(settings.SSL_CERT_FILE) : undefined
-    this.#endpoints = createEndpoints(endpoints, settings, ca, (ep, t) => {
+    const onTransition = (ep: UpstreamEndpoint, t: BreakerTransition) => {
       this.#log?.warn({ endpoint: ep.baseUrl, from: t.from, to: t.to, consecutive_failures: t.consecutiveFailures }, `circuit breaker for ${ep.baseUrl}: ${t.from} -> ${t.to}`)
       this.#metrics?.breakerTransition()
       this.#metrics?.setBreakerState(overallBreakerState(this.#endpoints))
-    })
+    }
+    this.#endpoints = createEndpoints(endpoints, settings, ca, onTransition)
+    const sharedBreaker = deps.shared?.breaker
+    if (sharedBreaker) {
+      for (const ep of this.#endpoints) {
+        ep.shared = sharedBreaker(ep.baseUrl, { onTransition: (t) => onTransition(ep, t), onChange: () => this.#metrics?.setBreakerState(overallBreakerState(this.#endpoints)) })
+      }
+    }
+    this.#sharedBreakers = sharedBreaker !== undefined
     this.#slots = new ConnectionSlots(settings.POOL_MAX_CONNECTIONS)
     if (settings.CLIENT_RATE_LIMIT_ENABLED) {
+      const n = Math.max(1, Math.floor(deps.limitDivisor ?? 1))
       this.#gate = new LimiterGate({
-        rpm: settings.CLIENT_RATE_LIMIT_RPM,
-        tpm: settings.CLIENT_RATE_LIMIT_TPM,
-        burst: settings.CLIENT_RATE_LIMIT_BURST,
+        rpm: Math.max(1, Math.floor(settings.CLIENT_RATE_LIMIT_RPM / n)),
+        tpm: Math.max(1, Math.floor(settings.CLIENT_RATE_LIMIT_TPM / n)),
+        burst: Math.max(1, Math.floor(settings.CLIENT_RATE_LIMIT_BURST / n)),
         adaptive: settings.CLIENT_RATE_LIMIT_ADAPTIVE,
         poolTimeoutMs: settings.HTTP_POOL_TIMEOUT * 1000,
         metrics: deps.metrics,
+        shared: deps.shared?.limiter,
       })
     }
     const bunCap = Number(process.env.BUN_CONFIG_MAX_HTTP_REQUESTS) || 256
@@ -146,7 +166,7 @@ export class UpstreamClient {
 
   /** Sends one chat completion request; resolves with a 2xx response or throws a ProxyError. */
   async send(opts: SendOptions): Promise<SendResult> {
-    const closed = allOpenError(this.#endpoints)
+    const closed = this.#sharedBreakers ? await allOpenErrorShared(this.#endpoints) : allOpenError(this.#endpoints)
     if (closed) throw closed
     const permit = await this.#admit(opts)
     try {
@@ -168,7 +188,7 @@ export class UpstreamClient {
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
       if (opts.signal.aborted) throw clientGone()
       const release = await this.#takeSlot(opts)
-      const pick = pickEndpoint(this.#endpoints, cursor)
+      const pick = this.#sharedBreakers ? await pickEndpointShared(this.#endpoints, cursor) : pickEndpoint(this.#endpoints, cursor)
       if (!pick.ok) {
         release()
         throw openError(this.#endpoints, pick.retryAfterMs)
@@ -184,7 +204,8 @@ export class UpstreamClient {
       else if (r.kind === 'connection') this.#metrics?.setUpstreamReachable(false)
       span?.end({ 'http.response.status_code': r.kind === 'response' ? r.response.status : r.kind === 'status' ? r.status : 0 }, r.kind === 'response' ? undefined : r.kind === 'client_gone' ? 'client gone' : r.error.message)
       if (r.kind === 'response') {
-        ep.breaker.onSuccess()
+        if (pick.shared) await settleShared(ep, 'success')
+        else ep.breaker.onSuccess()
         ep.successes++
         this.#gate?.onSuccess()
         if (r.waitMs > 0) ep.firstByte.record(opts.inputTokens, r.waitMs)
@@ -192,10 +213,12 @@ export class UpstreamClient {
       }
       release()
       if (r.kind === 'client_gone') {
-        ep.breaker.release()
+        if (pick.shared) await settleShared(ep, 'release')
+        else ep.breaker.release()
         throw clientGone()
       }
-      recordVerdict(ep, r)
+      if (pick.shared) await recordVerdictShared(ep, r)
+      else recordVerdict(ep, r)
       lastError = r.error
       ep.lastError = r.error.message
       if (r.kind === 'status') {

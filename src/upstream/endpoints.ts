@@ -3,7 +3,7 @@
  * learned first-byte timeout. Requests try them in the configured order, skipping those whose breaker is open.
  */
 import { AdaptiveTimeout } from '../resilience/adaptive-timeout'
-import { CircuitBreaker, isBreakerFailure, type AttemptOutcome, type BreakerState, type BreakerTransition } from '../resilience/circuit-breaker'
+import { CircuitBreaker, isBreakerFailure, type AttemptOutcome, type BreakerDecision, type BreakerSnapshot, type BreakerState, type BreakerTransition } from '../resilience/circuit-breaker'
 import type { BreakerStateName } from '../metrics/health'
 import { ProxyError } from '../server/errors'
 import { createTransport, type TransportSettings } from './transport'
@@ -29,11 +29,31 @@ export interface EndpointSettings extends TransportSettings {
   HTTP_ADAPTIVE_TIMEOUT: boolean
 }
 
+/**
+ * A circuit breaker whose state lives outside this process (Redis), shared by every replica. While it is not
+ * available, or when a call to it fails, the endpoint's own breaker decides.
+ */
+export interface SharedBreaker {
+  readonly available: boolean
+  /** The state as last seen; undefined before any answer. */
+  snapshot(): BreakerSnapshot | undefined
+  /** Reads the state (OPEN becomes HALF_OPEN when due); undefined when the store failed. */
+  peek(): Promise<BreakerSnapshot | undefined>
+  /** As CircuitBreaker.allow; undefined when the store failed. */
+  allow(): Promise<BreakerDecision | undefined>
+  /** The verdicts; false when the store failed. */
+  onSuccess(): Promise<boolean>
+  onFailure(): Promise<boolean>
+  release(): Promise<boolean>
+}
+
 /** An endpoint with its live state. */
 export interface LiveEndpoint extends UpstreamEndpoint {
   readonly session: Bun.FetchSession
   readonly proxy: string | undefined
   readonly breaker: CircuitBreaker
+  /** The breaker shared with other replicas (REDIS_URL), when configured. */
+  shared?: SharedBreaker
   readonly firstByte: AdaptiveTimeout
   /** HTTP_READ_TIMEOUT in ms: the first-byte timeout, and the ceiling of a learned one. */
   readonly readTimeoutMs: number
@@ -93,7 +113,7 @@ export function createEndpoints(
 /** The health view of every endpoint, in the configured order. */
 export function endpointsHealth(endpoints: readonly LiveEndpoint[]): EndpointHealth[] {
   return endpoints.map((ep) => {
-    const b = ep.breaker.snapshot()
+    const b = breakerView(ep)
     return {
       url: ep.baseUrl,
       breaker: b.state,
@@ -115,7 +135,7 @@ export function endpointsHealth(endpoints: readonly LiveEndpoint[]): EndpointHea
 
 /** The breaker gauge for all endpoints: open when every one is open, half_open when any is not closed. */
 export function overallBreakerState(endpoints: readonly LiveEndpoint[]): BreakerStateName {
-  const states = endpoints.map((e) => e.breaker.state)
+  const states = endpoints.map((e) => (e.shared?.available ? e.shared.snapshot()?.state : undefined) ?? e.breaker.state)
   if (states.every((s) => s === 'OPEN')) return 'open'
   if (states.some((s) => s !== 'CLOSED')) return 'half_open'
   return 'closed'
@@ -133,7 +153,7 @@ export function recordVerdict(ep: LiveEndpoint, r: Exclude<AttemptResult, { kind
 }
 
 /** The first endpoint from `cursor` on whose breaker lets a request through (a trial when half-open), or the shortest wait. */
-export function pickEndpoint(endpoints: readonly LiveEndpoint[], cursor: number): { ok: true; ep: LiveEndpoint; index: number } | { ok: false; retryAfterMs: number } {
+export function pickEndpoint(endpoints: readonly LiveEndpoint[], cursor: number): { ok: true; ep: LiveEndpoint; index: number; shared?: boolean } | { ok: false; retryAfterMs: number } {
   let retryAfterMs = Number.POSITIVE_INFINITY
   for (let i = 0; i < endpoints.length; i++) {
     const index = (cursor + i) % endpoints.length
@@ -143,6 +163,50 @@ export function pickEndpoint(endpoints: readonly LiveEndpoint[], cursor: number)
     retryAfterMs = Math.min(retryAfterMs, d.retryAfterMs)
   }
   return { ok: false, retryAfterMs }
+}
+
+/** The breaker in force for an endpoint: the shared one as last seen while it is available, else its own. */
+export function breakerView(ep: LiveEndpoint): BreakerSnapshot {
+  return (ep.shared?.available ? ep.shared.snapshot() : undefined) ?? ep.breaker.snapshot()
+}
+
+/** pickEndpoint through the shared breakers; `shared` says which breaker let the request through. */
+export async function pickEndpointShared(endpoints: readonly LiveEndpoint[], cursor: number): Promise<{ ok: true; ep: LiveEndpoint; index: number; shared: boolean } | { ok: false; retryAfterMs: number }> {
+  let retryAfterMs = Number.POSITIVE_INFINITY
+  for (let i = 0; i < endpoints.length; i++) {
+    const index = (cursor + i) % endpoints.length
+    const ep = endpoints[index]
+    const viaShared = ep.shared?.available ? await ep.shared.allow() : undefined
+    const d = viaShared ?? ep.breaker.allow()
+    if (d.ok) return { ok: true, ep, index, shared: viaShared !== undefined }
+    retryAfterMs = Math.min(retryAfterMs, d.retryAfterMs)
+  }
+  return { ok: false, retryAfterMs }
+}
+
+/** allOpenError reading the shared breakers (one call each, concurrently). */
+export async function allOpenErrorShared(endpoints: readonly LiveEndpoint[]): Promise<ProxyError | undefined> {
+  const views = await Promise.all(endpoints.map(async (ep) => (ep.shared?.available ? await ep.shared.peek() : undefined) ?? ep.breaker.snapshot()))
+  if (!views.every((v) => v.state === 'OPEN')) return undefined
+  return openError(endpoints, Math.min(...views.map((v) => v.retryAfterMs)))
+}
+
+/** A verdict for a request the shared breaker let through (the endpoint's own breaker hears it when that fails). */
+export async function settleShared(ep: LiveEndpoint, verdict: 'success' | 'failure' | 'release'): Promise<void> {
+  const shared = ep.shared
+  const done = shared === undefined ? false : verdict === 'success' ? await shared.onSuccess() : verdict === 'failure' ? await shared.onFailure() : await shared.release()
+  if (done) return
+  if (verdict === 'success') ep.breaker.onSuccess()
+  else if (verdict === 'failure') ep.breaker.onFailure()
+  else ep.breaker.release()
+}
+
+/** recordVerdict for a request the shared breaker let through. */
+export async function recordVerdictShared(ep: LiveEndpoint, r: Exclude<AttemptResult, { kind: 'response' | 'client_gone' }>): Promise<void> {
+  const outcome: AttemptOutcome = r.kind === 'status' ? { status: r.status } : { kind: r.kind }
+  if (!isBreakerFailure(outcome)) return settleShared(ep, 'success')
+  ep.failures++
+  return settleShared(ep, 'failure')
 }
 
 /** The 529 overloaded_error of a request refused by open breakers, with retry-after = the time left. */

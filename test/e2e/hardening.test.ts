@@ -39,7 +39,7 @@ function raw(bytes: string | Uint8Array, holdMs = 50): Promise<void> {
   })
 }
 
-const post = (body: BodyInit, headers: Record<string, string> = {}) =>
+const post = (body: string | Uint8Array, headers: Record<string, string> = {}) =>
   fetch(`${proxy.url}/v1/messages`, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-api-key': CLIENT_KEY, ...headers } }).then(
     async (r) => {
       await r.arrayBuffer()

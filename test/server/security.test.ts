@@ -35,7 +35,8 @@ describe('client keys', () => {
   ]
 
   test.each(protectedCalls)('%s needs a key: missing or wrong gets 401 authentication_error', async (path, init) => {
-    for (const headers of [{}, { 'x-api-key': 'wrong' }, { authorization: 'Bearer wrong' }, { 'x-api-key': `${KEY}x` }]) {
+    const attempts: Record<string, string>[] = [{}, { 'x-api-key': 'wrong' }, { authorization: 'Bearer wrong' }, { 'x-api-key': `${KEY}x` }]
+    for (const headers of attempts) {
       const res = await call(path, { ...init, headers: { 'content-type': 'application/json', ...headers } })
       expect(res.status).toBe(401)
       const body = (await res.json()) as { type: string; error: { type: string } }
