@@ -149,6 +149,12 @@ export class ResponseCache {
     return n
   }
 
+  /** Counts a lookup answered elsewhere (the shared store): a hit or a miss. */
+  recordLookup(hit: boolean): void {
+    if (hit) this.hits++
+    else this.misses++
+  }
+
   /** Counts one request that joined a running identical request (its lookup was already counted a miss). */
   recordJoin(): void {
     this.joins++

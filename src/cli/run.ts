@@ -33,7 +33,7 @@ export async function runCli(argv: string[]): Promise<number> {
   }
   if (args.command === 'doctor') return runDoctor(config)
   if (args.command === 'code') return runCode(config, args.rest, { envFile: args.envFile })
-  return serve(config)
+  return serve(config, { envFile: args.envFile })
 }
 
 /** Loads the settings, printing one line per problem; undefined when any is bad. */

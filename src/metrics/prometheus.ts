@@ -104,6 +104,7 @@ export function toPrometheus(m: Metrics, extra: readonly PromFamily[] = []): str
   out.sample('ccproxy_cache_requests_total', s.cache.misses_total, { result: 'miss' })
   out.sample('ccproxy_cache_requests_total', s.cache.joins_total, { result: 'joined' })
 
+  if (s.redis.up !== null) out.simple('ccproxy_redis_up', 'gauge', 'Whether Redis (REDIS_URL) answers: 1 shared state in use, 0 local fallback.', s.redis.up)
   out.simple('ccproxy_health_score', 'gauge', 'Health score 0..100 (see the README for the formula).', s.health.score)
   out.simple('ccproxy_process_resident_memory_bytes', 'gauge', 'Resident set size of the process.', s.process.rss_bytes)
   out.simple('ccproxy_process_heap_used_bytes', 'gauge', 'JavaScript heap in use.', s.process.heap_used_bytes)

@@ -75,6 +75,8 @@ export interface MetricsSnapshot {
     pressure: number
   }
   cache: { hits_total: number; misses_total: number; joins_total: number; hit_ratio: number | null }
+  /** Redis (REDIS_URL): off when not configured; up is 1 while it answers, 0 while the local fallback is in use. */
+  redis: { status: 'off' | 'ok' | 'down'; up: 0 | 1 | null }
   process: { rss_bytes: number; heap_used_bytes: number; heap_total_bytes: number; external_bytes: number }
   health: Health
 }
@@ -151,6 +153,7 @@ export class Metrics {
   private breakerState: BreakerStateName = 'closed'
   private limiter = { rpm: null as number | null, tpm: null as number | null, queueLength: 0, pressure: null as number | null }
   private upstreamReachable: boolean | null = null
+  private redisStatus: 'off' | 'ok' | 'down' = 'off'
 
   constructor(opts: MetricsOptions = {}) {
     this.now = opts.now ?? Date.now
@@ -232,6 +235,11 @@ export class Metrics {
     if (result in this.c.cache) this.c.cache[result]++
   }
 
+  /** Records whether Redis (REDIS_URL) answers: ok, down, or off when not configured. */
+  setRedis(status: 'off' | 'ok' | 'down'): void {
+    this.redisStatus = status
+  }
+
   /** Records the last upstream reachability check (null = unknown). */
   setUpstreamReachable(reachable: boolean | null): void {
     this.upstreamReachable = reachable
@@ -259,6 +267,7 @@ export class Metrics {
       p95Ms: this.latency.total.window.recent(this.windowMs).percentile(95),
       limiterPressure: this.limiterPressure(),
       upstreamReachable: this.upstreamReachable,
+      sharedStateDown: this.redisStatus === 'down',
     }
   }
 
@@ -329,6 +338,7 @@ export class Metrics {
         pressure: health.limiterPressure,
       },
       cache: { hits_total: c.cache.hit, misses_total: c.cache.miss, joins_total: c.cache.joined, hit_ratio: lookups ? c.cache.hit / lookups : null },
+      redis: { status: this.redisStatus, up: this.redisStatus === 'off' ? null : this.redisStatus === 'ok' ? 1 : 0 },
       process: { rss_bytes: mem.rss, heap_used_bytes: mem.heapUsed, heap_total_bytes: mem.heapTotal, external_bytes: mem.external },
       health: healthScore(health),
     }

@@ -11,6 +11,11 @@ import { logRequest } from '../log/app-logger'
 import { CacheLayer } from '../cache/layer'
 import { createTracer, type Tracer } from '../tracing/tracer'
 import { KeyChecker } from '../plugins/auth'
+import type { RedisLink } from '../redis/link'
+import { createSharedState } from '../redis/shared-state'
+
+/** A worker's place among the WORKERS processes sharing one port (1-based index). */
+export interface WorkerInfo { readonly index: number; readonly count: number }
 
 /** Everything a request handler needs, built once at start-up. */
 export interface ProxyDeps {
@@ -25,6 +30,10 @@ export interface ProxyDeps {
   /** The upstream part of every cache key (all configured endpoints: failover may answer from any). */
   readonly cacheUpstream: string
   readonly tracer: Tracer
+  /** The Redis link when REDIS_URL is set: start it before listening, close it when stopping. */
+  readonly redis?: RedisLink
+  /** Set in a worker process: its index and how many workers share the port. */
+  readonly worker?: WorkerInfo
   /** The client keys (CCPROXY_API_KEYS). */
   readonly keys: KeyChecker
   mapModel(requested: string): string
@@ -50,13 +59,19 @@ export function buildEndpoints(config: Config, profile: ProviderProfile): Upstre
 }
 
 /** Wires the request-path dependencies from the settings. */
-export function buildDeps(config: Config, logger: Logger, extra: Partial<ProxyDeps> = {}): ProxyDeps {
+export function buildDeps(config: Config, logger: Logger, extra: Partial<ProxyDeps> = {}, scaling: { worker?: WorkerInfo } = {}): ProxyDeps {
   const providerName = config.UPSTREAM_PROVIDER === 'auto' ? detectProvider(config.OPENAI_BASE_URL[0]) : config.UPSTREAM_PROVIDER
   const profile = getProfile(providerName as Parameters<typeof getProfile>[0])
   const modelMap = compileModelMap(config.MODEL_MAP)
   const counter = new TokenCounter(encodingForModel(config.BIG_MODEL_NAME))
   const metrics = extra.metrics ?? new Metrics()
-  const upstream = extra.upstream ?? new UpstreamClient(buildEndpoints(config, profile), config, { logger, metrics })
+  const shared = createSharedState(config, { logger, metrics })
+  const upstream = extra.upstream ?? new UpstreamClient(buildEndpoints(config, profile), config, {
+    logger,
+    metrics,
+    limitDivisor: scaling.worker?.count,
+    shared: shared && { limiter: shared.limiter, breaker: shared.breaker },
+  })
   upstream.prefetchDns()
   const deps: ProxyDeps = {
     config,
@@ -64,7 +79,9 @@ export function buildDeps(config: Config, logger: Logger, extra: Partial<ProxyDe
     upstream,
     logger,
     metrics,
-    cache: extra.cache ?? new CacheLayer(config),
+    cache: extra.cache ?? new CacheLayer(config, undefined, shared?.cache),
+    redis: shared?.link,
+    worker: scaling.worker,
     cacheUpstream: config.OPENAI_BASE_URL.join(','),
     keys: new KeyChecker(config.CCPROXY_API_KEYS),
     tracer: extra.tracer ?? createTracer(config, { onExportError: throttled(logger) }),

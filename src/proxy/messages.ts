@@ -79,10 +79,11 @@ export async function handleMessages(deps: ProxyDeps, request: Request, requestI
     const upstreamAbort = new AbortController()
     const directives = parseCacheControl(request.headers.get('cache-control'))
     const key = deps.cache.enabled ? cacheKey(keyMaterial, deps.cacheUpstream, upstreamModel, translated.toolNameMap) : ''
-    const decision = deps.cache.begin(key, directives, (reason) => {
+    const abortCall = (reason?: unknown) => {
       upstreamAbort.abort(reason)
       result?.abort(reason)
-    })
+    }
+    const decision = deps.cache.shared ? await deps.cache.beginShared(key, directives, abortCall) : deps.cache.begin(key, directives, abortCall)
     rec.cache = decision.status
     if (decision.status === 'hit') {
       finish(200, { usage: decision.message.usage, responseBody: logBodies ? decision.message : undefined })
@@ -114,6 +115,8 @@ export async function handleMessages(deps: ProxyDeps, request: Request, requestI
       upstream.settle(billedUsage(message.usage))
       const body = JSON.stringify(message)
       deps.cache.complete(flight, message, { noStore: directives.noStore, size: body.length })
+      const published = deps.cache.published(flight)
+      if (published) await published
       finish(200, { usage: message.usage, responseBody: logBodies ? message : undefined })
       return new Response(body, { status: 200, headers: { 'content-type': 'application/json', 'request-id': requestId, 'x-ccproxy-cache': 'miss' } })
     }

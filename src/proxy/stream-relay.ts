@@ -37,7 +37,6 @@ export interface RelayOptions {
   onDone: (summary: StreamSummary) => void
 }
 
-const encoder = new TextEncoder()
 const TIMEOUT = Symbol('timeout')
 
 /**
@@ -136,8 +135,11 @@ export async function relayStream(opts: RelayOptions): Promise<Response> {
     }
   }
 
+  // A Bun direct stream: events are written as strings straight into the response (no TextEncoder, no queue of
+  // chunks) and flushed once per upstream read, so each batch reaches the client at once.
   const stream = new ReadableStream<Uint8Array>({
-    async start(controller) {
+    type: 'direct',
+    async pull(controller) {
       const send = (events: AnthropicStreamEvent[]) => {
         if (events.length === 0) return
         tap?.send(events)
@@ -151,13 +153,15 @@ export async function relayStream(opts: RelayOptions): Promise<Response> {
           }
           s += encodeEvent(ev)
         }
-        controller.enqueue(encoder.encode(s))
+        controller.write(s)
+        controller.flush()
       }
       try {
         if (first === TIMEOUT) {
           const start = translator.start()
           tap?.send([start])
-          controller.enqueue(encoder.encode(encodeEvent(start) + PING_EVENT))
+          controller.write(encodeEvent(start) + PING_EVENT)
+          controller.flush()
         } else send(first)
         let silentSince = performance.now()
         while (!finished) {
@@ -178,7 +182,10 @@ export async function relayStream(opts: RelayOptions): Promise<Response> {
           }
           const events = await readEvents(Math.min(opts.pingIntervalMs, idleLeft, left))
           if (events === TIMEOUT) {
-            if (!clientGone && performance.now() - silentSince >= opts.pingIntervalMs - 1) controller.enqueue(encoder.encode(PING_EVENT))
+            if (!clientGone && performance.now() - silentSince >= opts.pingIntervalMs - 1) {
+              controller.write(PING_EVENT)
+              controller.flush()
+            }
             continue
           }
           silentSince = performance.now()
@@ -189,12 +196,14 @@ export async function relayStream(opts: RelayOptions): Promise<Response> {
         tap?.end(broke)
         if (!clientGone) {
           try {
-            controller.enqueue(encoder.encode(errorEvent(broke)))
+            controller.write(errorEvent(broke))
           } catch {}
           summary.outcome = 'error'
         }
       }
       tap?.end()
+      const published = tap?.published()
+      if (published) await published
       summary.replacedBytes = decoder.replacedBytes
       try {
         controller.close()

@@ -24,11 +24,14 @@ export interface RedisLinkOptions {
   probeIntervalMs?: number
 }
 
-/** A Lua script sent by its SHA-1, loaded on first use (and again after a Redis restart). */
+/** A Lua script sent by its SHA-1: every script is loaded on each (re)connection, and again on NOSCRIPT. */
 export class RedisScript {
+  /** Every script defined, loaded into Redis whenever a link connects. */
+  static readonly all = new Set<RedisScript>()
   readonly sha: string
   constructor(readonly source: string) {
     this.sha = new Bun.CryptoHasher('sha1').update(source).digest('hex')
+    RedisScript.all.add(this)
   }
 }
 
@@ -147,7 +150,10 @@ export class RedisLink {
     const late = new Promise<false>((r) => (timer = setTimeout(() => r(false), waitMs)))
     const attempt = (async () => {
       if (!client.connected) await client.connect()
-      return (await client.send('PING', [])) === 'PONG'
+      if ((await client.send('PING', [])) !== 'PONG') return false
+      // Loaded up front so that no request pays the NOSCRIPT round trip (Redis forgets scripts when it restarts).
+      await Promise.all([...RedisScript.all].map((s) => client.send('SCRIPT', ['LOAD', s.source])))
+      return true
     })().catch(() => false)
     const ok = await Promise.race([attempt, late])
     clearTimeout(timer)

@@ -36,6 +36,7 @@ const MetricsSnapshot = obj({
     pressure: { type: 'number', minimum: 0, maximum: 1 },
   }),
   cache: obj({ hits_total: int, misses_total: int, joins_total: int, hit_ratio: maybeNum }),
+  redis: obj({ status: { type: 'string', enum: ['off', 'ok', 'down'] }, up: { type: 'integer', enum: [0, 1], nullable: true } }, { description: 'REDIS_URL: off when not set; down while the local fallback is in use' }),
   process: obj({ rss_bytes: int, heap_used_bytes: int, heap_total_bytes: int, external_bytes: int }),
   health: obj({ score: { type: 'integer', minimum: 0, maximum: 100 }, status: HealthStatus }),
 })
@@ -55,6 +56,8 @@ const healthFields = {
   upstream: obj({ reachable: { type: 'boolean', nullable: true, description: 'From the latest request outcomes; null before any' } }),
   version: { type: 'string' },
   uptime_s: int,
+  redis: obj({ status: { type: 'string', enum: ['off', 'ok', 'down'] } }, { description: 'Shared state (REDIS_URL); down makes the status at least degraded' }),
+  pid: int,
 }
 const HealthBody = {
   type: 'object',

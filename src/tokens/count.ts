@@ -1,11 +1,11 @@
 /**
  * Token counting for Anthropic requests with tiktoken, memoised per content block: every string that gets
- * tokenized is looked up by its 64-bit hash first, so a conversation that grew by one message costs the
+ * tokenized is looked up first (by its hash, or itself when short), so a conversation that grew by one message costs the
  * hashing of its old blocks (about 0.1 ms a megabyte) plus the tokenizing of the new ones.
  */
 import type { Tiktoken, TiktokenEncoding } from 'tiktoken'
 import type { AnthropicMessage, AnthropicTool } from '../translate/types.ts'
-import { TokenMemo } from './memo.ts'
+import { TokenMemo, type MemoKey } from './memo.ts'
 import { createEncoder } from './tiktoken-loader.ts'
 
 /** Per message: the chat format's start/role/end markers (OpenAI cookbook: 3 per message + 1 for the role). */
@@ -76,6 +76,15 @@ function loadEncoder(encoding: string): Tiktoken | null {
   }
   encoders.set(encoding, encoder)
   return encoder
+}
+
+/** Texts up to this many characters are their own memo key; a map lookup costs less than hashing them. */
+export const SHORT_TEXT_KEY = 64
+const KEY_BITS = (1n << 53n) - 1n
+
+/** The memo key of a text: the text when short, else 53 bits of its 64-bit hash (a number: cheap Map keys). */
+function memoKey(text: string): MemoKey {
+  return text.length <= SHORT_TEXT_KEY ? text : Number((Bun.hash(text) as bigint) & KEY_BITS)
 }
 
 function charsEstimate(text: string): number {
@@ -150,7 +159,7 @@ export class TokenCounter {
     if (text.length === 0) return 0
     const encoder = this.#load()
     if (encoder === null) return charsEstimate(text)
-    const key = Bun.hash(text) as bigint
+    const key = memoKey(text)
     const known = this.#memo.get(key)
     if (known !== undefined) return known
     let tokens: number

@@ -65,9 +65,27 @@ function checkBlocks(blocks: unknown[], path: string): void {
   }
 }
 
+/** Whether anything below `v` is nested deeper than `limit` levels (no allocation: the request path's check). */
+function tooDeep(v: object, limit: number): boolean {
+  if (limit <= 0) return true
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const item: unknown = v[i]
+      if (typeof item === 'object' && item !== null && tooDeep(item, limit - 1)) return true
+    }
+    return false
+  }
+  for (const key in v) {
+    const item = (v as Obj)[key]
+    if (typeof item === 'object' && item !== null && tooDeep(item, limit - 1)) return true
+  }
+  return false
+}
+
 /** The path below `v` of the first value nested deeper than `limit` levels, or undefined. */
 export function pathTooDeep(v: unknown, limit: number): string | undefined {
   if (typeof v !== 'object' || v === null) return undefined
+  if (!tooDeep(v, limit)) return undefined
   if (limit <= 0) return ''
   const keys = Array.isArray(v) ? undefined : Object.keys(v)
   const n = keys ? keys.length : (v as unknown[]).length

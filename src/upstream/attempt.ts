@@ -7,7 +7,7 @@
 import { ProxyError } from '../server/errors'
 import { upstreamErrorToProxyError, type UpstreamErrorHints } from '../translate/errors'
 import type { LiveEndpoint } from './endpoints'
-import { ACCEPT_ENCODING, phasedBody } from './transport'
+import { ACCEPT_ENCODING, phasedBody, type UpstreamBody } from './transport'
 
 /** The phases before the first byte, each with its own timeout. */
 export type AttemptPhase = 'connect' | 'write' | 'first_byte'
@@ -50,7 +50,7 @@ export class PhaseTimeout extends Error {
 export interface AttemptRequest {
   url: string
   headers: Record<string, string>
-  bytes: Uint8Array
+  body: UpstreamBody
   /** The client's signal: aborting it aborts the attempt at once. */
   signal: AbortSignal
   hints?: UpstreamErrorHints
@@ -90,12 +90,12 @@ export async function runAttempt(ep: LiveEndpoint, req: AttemptRequest, limits: 
     }, ms)
   }
   arm('connect', limits.connectMs)
-  const body = phasedBody(req.bytes, { connected: () => arm('write', limits.writeMs), written: () => arm('first_byte', limits.firstByteMs) })
+  const body = phasedBody(req.body, { connected: () => arm('write', limits.writeMs), written: () => arm('first_byte', limits.firstByteMs) })
   try {
     const response = await ep.session.fetch(req.url, {
       method: 'POST',
       body,
-      headers: { ...req.headers, 'accept-encoding': ACCEPT_ENCODING, 'content-length': String(req.bytes.length) },
+      headers: { ...req.headers, 'accept-encoding': ACCEPT_ENCODING, 'content-length': String(req.body.byteLength) },
       signal: ctrl.signal,
       timeout: false,
       decompress: true,

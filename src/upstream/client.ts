@@ -9,7 +9,7 @@ import { LimiterGate, LimiterTimeout, type GatePermit, type SharedLimiter } from
 import type { BreakerTransition } from '../resilience/circuit-breaker'
 import { clientGone, runAttempt, secondsText } from './attempt'
 import { createSendResult, type SendResult } from './answer'
-import { caBundle, prefetchDns } from './transport'
+import { caBundle, prefetchDns, upstreamBody } from './transport'
 import type { RequestSpan } from '../tracing/tracer'
 
 export type { UpstreamEndpoint, EndpointHealth } from './endpoints'
@@ -60,7 +60,6 @@ export interface SendOptions {
   trace?: RequestSpan
 }
 
-const encoder = new TextEncoder()
 
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
@@ -181,7 +180,7 @@ export class UpstreamClient {
     const s = this.#s
     const maxAttempts = 1 + s.PROVIDER_MAX_RETRIES
     const giveUpAt = performance.now() + s.MAX_STREAM_SECONDS * 1000
-    const bytes = encoder.encode(opts.body)
+    const body = upstreamBody(opts.body)
     const tried = new Set<LiveEndpoint>()
     let cursor = 0
     let lastError: ProxyError | undefined
@@ -199,7 +198,7 @@ export class UpstreamClient {
       const limits = { connectMs: s.HTTP_CONNECT_TIMEOUT * 1000, writeMs: s.HTTP_WRITE_TIMEOUT * 1000, firstByteMs: firstByte.ms, firstByteSource: firstByte.source }
       const span = opts.trace?.startAttempt({ 'server.address': ep.baseUrl, 'http.request.resend_count': attempt, 'gen_ai.request.model': opts.upstreamModel }, `chat ${opts.upstreamModel}`)
       const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...ep.headers, ...span?.headers() }
-      const r = await runAttempt(ep, { url: ep.chatUrl(opts.upstreamModel), headers, bytes, signal: opts.signal, hints: { inputTokens: opts.inputTokens, apiKey: s.OPENAI_API_KEY } }, limits)
+      const r = await runAttempt(ep, { url: ep.chatUrl(opts.upstreamModel), headers, body, signal: opts.signal, hints: { inputTokens: opts.inputTokens, apiKey: s.OPENAI_API_KEY } }, limits)
       if (r.kind === 'response' || r.kind === 'status') this.#metrics?.setUpstreamReachable(true)
       else if (r.kind === 'connection') this.#metrics?.setUpstreamReachable(false)
       span?.end({ 'http.response.status_code': r.kind === 'response' ? r.response.status : r.kind === 'status' ? r.status : 0 }, r.kind === 'response' ? undefined : r.kind === 'client_gone' ? 'client gone' : r.error.message)

@@ -125,12 +125,43 @@ export function prefetchDns(baseUrl: string, proxy?: string): void {
   } catch {}
 }
 
+/** What an attempt sends: the JSON text, its UTF-8 length, and (only for bodies over one piece) its bytes. */
+export interface UpstreamBody {
+  readonly text: string
+  readonly byteLength: number
+  /** The encoded text; present only when byteLength > BODY_PIECE_BYTES (those bodies go in pieces). */
+  readonly bytes?: Uint8Array
+}
+
+/** The body for `text`: its byte length always, its encoding only when it will be sent in several pieces. */
+export function upstreamBody(text: string): UpstreamBody {
+  const byteLength = Buffer.byteLength(text, 'utf8')
+  return byteLength > BODY_PIECE_BYTES ? { text, byteLength, bytes: Buffer.from(text, 'utf8') } : { text, byteLength }
+}
+
 /**
  * The request body as a stream with a known length (sent as Content-Length, never chunked). Bun reads a request
  * body only once its connection is open (TCP, TLS and any proxy tunnel), and asks for each next piece only as
  * the socket drains; so `connected` marks the end of connecting and `written` the moment Bun took the last piece.
+ *
+ * A body of at most one piece (BODY_PIECE_BYTES) is a Bun direct stream that writes the string once: the same
+ * two moments (first and last piece are one), without encoding it in JavaScript or queueing it through a
+ * ReadableStream controller. Larger bodies go as 64 KB pieces of the encoded bytes.
  */
-export function phasedBody(bytes: Uint8Array, on: { connected(): void; written(): void }): ReadableStream<Uint8Array> {
+export function phasedBody(body: UpstreamBody, on: { connected(): void; written(): void }): ReadableStream<Uint8Array> {
+  const bytes = body.bytes
+  if (bytes === undefined) {
+    const text = body.text
+    return new ReadableStream<Uint8Array>({
+      type: 'direct',
+      pull(controller) {
+        on.connected()
+        controller.write(text)
+        controller.end()
+        on.written()
+      },
+    })
+  }
   let offset = 0
   return new ReadableStream<Uint8Array>(
     {

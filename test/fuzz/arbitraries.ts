@@ -196,15 +196,15 @@ export const anthropicRequest: fc.Arbitrary<Obj> = fc
 
 /** One structural mutation: what to do, where (an index into the body's nodes), and the material. */
 export interface Mutation {
-  op: 'delete' | 'replace' | 'anything' | 'null' | 'array' | 'object' | 'swap' | 'deepen' | 'huge' | 'add'
+  op: 'delete' | 'replace' | 'anything' | 'null' | 'array' | 'object' | 'swap' | 'fraction' | 'deepen' | 'huge' | 'add'
   at: number
   value: unknown
   size: number
 }
 
-/** Mutations: deletions, random JSON, type swaps, arrays where objects go, deep nesting, huge strings, new keys. */
+/** Mutations: deletions, random JSON, type swaps, fractions, arrays where objects go, deep nesting, huge strings, new keys. */
 export const mutation: fc.Arbitrary<Mutation> = fc.record({
-  op: fc.constantFrom('delete', 'delete', 'replace', 'replace', 'anything', 'null', 'array', 'object', 'swap', 'swap', 'deepen', 'huge', 'add'),
+  op: fc.constantFrom('delete', 'delete', 'replace', 'replace', 'anything', 'null', 'array', 'object', 'swap', 'swap', 'fraction', 'deepen', 'huge', 'add'),
   at: fc.nat(),
   value: fc.oneof(json, fc.anything({ maxDepth: 2 })),
   size: fc.oneof(fc.integer({ min: 1, max: 64 }), fc.constantFrom(300, 5_000, 150_000)),
@@ -261,6 +261,7 @@ export function mutate(body: Obj, mutations: readonly Mutation[]): unknown {
       case 'array': next = [current]; break
       case 'object': next = { value: current, type: typeof current === 'string' ? current : 'text' }; break
       case 'swap': next = swapped(current); break
+      case 'fraction': next = typeof current === 'number' ? current + 0.5 : -m.size - 0.25; break
       case 'deepen': next = deepen(current, m.size, m.size % 2 === 0); break
       case 'huge': next = (typeof current === 'string' && current ? current : 'a').repeat(Math.ceil(Math.min(m.size, 150_000) / Math.max(1, typeof current === 'string' ? current.length : 1))); break
       case 'add':

@@ -12,6 +12,7 @@ import type { AnthropicMessagesRequest, OpenAIChatMessage, OpenAIChatRequest } f
 import { validateCountTokensRequest, validateMessagesRequest } from '../../src/translate/validate'
 import { anthropicRequest, mutate, mutation, upstreamModel } from './arbitraries'
 
+/** Runs per property; FUZZ_RUNS raises them for a longer local hunt (seeds stay fixed). */
 const VALID_RUNS = Number(process.env.FUZZ_RUNS ?? 5_000)
 const MUTATED_RUNS = Number(process.env.FUZZ_RUNS ?? 5_000)
 const UPSTREAM_NAME = /^[a-zA-Z0-9_-]{1,64}$/
@@ -99,7 +100,7 @@ describe('request fuzzing', () => {
     )
     // The generator is meant to produce mostly acceptable bodies; a drop here means it drifted.
     expect(accepted).toBeGreaterThan(VALID_RUNS * 0.9)
-  })
+  }, 60_000)
 
   test(`${MUTATED_RUNS} mutated requests are rejected with a ProxyError or translated sanely`, () => {
     fc.assert(
@@ -108,5 +109,5 @@ describe('request fuzzing', () => {
       }),
       { numRuns: MUTATED_RUNS, seed: 0x5eed_0002, includeErrorInReport: true },
     )
-  })
+  }, 60_000)
 })

@@ -75,7 +75,7 @@ const plan = fc.record({
   usage: fc.constantFrom('none', 'none', 'empty-choices', 'on-finish', 'x_groq', 'null'),
   usageValue: usage,
   noise: fc.array(fc.tuple(fc.nat(), noise), { maxLength: 3 }),
-  failure: opt(fc.tuple(fc.nat(), failure)),
+  failure: fc.option(fc.tuple(fc.nat(), failure), { nil: undefined, freq: 6 }),
   done: fc.oneof({ arbitrary: fc.constant(true), weight: 4 }, { arbitrary: fc.constant(false), weight: 1 }),
 })
 
@@ -168,12 +168,12 @@ export const streamScript: fc.Arbitrary<StreamScript> = plan.map(build)
 
 /** How a script is put on the wire: line endings, comments, multi-line data, extra fields, read sizes. */
 export interface Framing {
-  eol: string[]
+  eol: readonly string[]
   comments: boolean
   multiline: boolean
   eventLines: boolean
   trailingBlank: boolean
-  reads: number[]
+  reads: readonly number[]
 }
 
 /** Framings: LF, CRLF, CR or a mix; `:` comments; pretty-printed JSON over several data lines; random reads. */

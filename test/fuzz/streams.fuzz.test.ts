@@ -16,6 +16,7 @@ import { assertAnthropicGrammar } from '../support/grammar'
 import { mutate, mutation } from './arbitraries'
 import { chatResponse, damage, damaged, frameEvents, framing, reads, streamScript } from './stream-arbitraries'
 
+/** Runs per stream property; FUZZ_RUNS raises it for a longer local hunt (seeds stay fixed). */
 const RUNS = Number(process.env.FUZZ_RUNS ?? 5_000)
 const RESPONSE_RUNS = Math.ceil(RUNS / 5)
 const OPTS = { model: 'claude-sonnet-4-5', messageId: 'msg_fuzz0001', inputTokens: 42 }
@@ -69,7 +70,7 @@ const withoutToolJson = (events: AnthropicStreamEvent[]): AnthropicStreamEvent[]
  * must join to a JSON object only when `strictTools` and the stream succeeded; damaged upstream arguments pass
  * through as they came, and a failed stream's message is discarded by every client anyway.
  */
-function checkStream(events: AnthropicStreamEvent[], translator: StreamTranslator, strictTools: boolean, sizes: number[]): void {
+function checkStream(events: AnthropicStreamEvent[], translator: StreamTranslator, strictTools: boolean, sizes: readonly number[]): void {
   expect(events.length).toBeGreaterThan(0)
   for (const e of events) expect(e.type === 'content_block_delta' && e.delta.type === 'input_json_delta' ? e.delta.partial_json !== '' : true).toBe(true)
   const last = events[events.length - 1]
@@ -133,7 +134,7 @@ describe('stream fuzzing', () => {
       }),
       { numRuns: RUNS, seed: 0x5eed_0101, includeErrorInReport: true },
     )
-  })
+  }, 60_000)
 
   test(`${RUNS} damaged upstream streams (cut, flipped, reordered, duplicated) never throw and stay grammatical`, () => {
     fc.assert(
@@ -151,7 +152,7 @@ describe('stream fuzzing', () => {
       }),
       { numRuns: RUNS, seed: 0x5eed_0102, includeErrorInReport: true },
     )
-  })
+  }, 60_000)
 
   test(`${RESPONSE_RUNS * 2} generated and damaged non-streaming bodies give a Message or a ProxyError`, () => {
     fc.assert(fc.property(chatResponse, (body) => checkResponse(body)), { numRuns: RESPONSE_RUNS, seed: 0x5eed_0103, includeErrorInReport: true })
@@ -170,5 +171,5 @@ describe('stream fuzzing', () => {
       }),
       { numRuns: RESPONSE_RUNS, seed: 0x5eed_0104, includeErrorInReport: true },
     )
-  })
+  }, 60_000)
 })

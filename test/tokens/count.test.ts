@@ -2,7 +2,7 @@ import { describe, expect, test } from 'bun:test'
 import { get_encoding } from 'tiktoken'
 import {
   IMAGE_TOKENS, REPLY_PRIMING_TOKENS, TOKENS_PER_MESSAGE, TOKENS_PER_TOOL, TOKENS_PER_TOOL_CALL, TOOLS_PREAMBLE_TOKENS,
-  DOCUMENT_BYTES_PER_IMAGE, TokenCounter, encodingForModel,
+  DOCUMENT_BYTES_PER_IMAGE, MAX_RUN, TokenCounter, encodingForModel,
 } from '../../src/tokens/count.ts'
 import type { AnthropicMessage, AnthropicTool } from '../../src/translate/types.ts'
 
@@ -69,6 +69,25 @@ describe('TokenCounter.countText', () => {
     counter.countText('second text')
     expect(counter.stats.hits - before.hits).toBe(1)
     expect(counter.stats.misses - before.misses).toBe(1)
+  })
+})
+
+describe('long runs without a break', () => {
+  // tiktoken's merge is quadratic in a pre-token's length: whole, these took 15 s (200,000 × "a") to minutes.
+  test('a 1 MB run of one letter is counted in slices without stalling, and exactly', () => {
+    expect(new TokenCounter().countText('a'.repeat(1_000_000))).toBe(125_000)
+  })
+
+  test('runs of spaces and of emoji are sliced too, never inside a surrogate pair', () => {
+    const counter = new TokenCounter()
+    expect(counter.countText(' '.repeat(MAX_RUN * 1600))).toBe(1600 * direct(' '.repeat(MAX_RUN)))
+    // The leading "x" puts every slice boundary between the halves of an emoji unless the cut moves back one.
+    expect(counter.countText('x' + '😀'.repeat(200_000))).toBe(200_001)
+  })
+
+  test('text whose runs are all shorter than MAX_RUN is tokenized whole, exactly as tiktoken does', () => {
+    const text = `${'word '.repeat(2000)}${'x'.repeat(MAX_RUN - 1)} tail`
+    expect(new TokenCounter().countText(text)).toBe(direct(text))
   })
 })
 
@@ -174,6 +193,15 @@ describe('TokenCounter.countRequest', () => {
     const changed = counter.countRequest({ messages: [], tools: [tool(['a', 'b', 'a much longer option'])] })
     expect(counter.stats.misses).toBe(before.misses + 1)
     expect(changed).toBeGreaterThan(first)
+  })
+})
+
+describe('tool_choice', () => {
+  test('a tool_choice whose name is not a string counts no name, not NaN or a TypeError', () => {
+    const counter = new TokenCounter()
+    for (const name of [5, null, { a: 1 }]) {
+      expect(counter.countRequest({ messages: [], tool_choice: { type: 'tool', name } as never })).toBe(REPLY_PRIMING_TOKENS)
+    }
   })
 })
 

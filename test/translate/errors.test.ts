@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { ProxyError } from '../../src/server/errors'
-import { promptTooLongMessage, upstreamErrorToProxyError } from '../../src/translate/errors'
+import { promptTooLongMessage, upstreamErrorToProxyError, upstreamErrorType } from '../../src/translate/errors'
 
 const openaiBody = (message: string, code: string | null = null, type = 'invalid_request_error') => JSON.stringify({ error: { message, type, param: null, code } })
 const map = (status: number, body: string, headers: Record<string, string> = {}, hints = {}) => upstreamErrorToProxyError(status, body, new Headers(headers), hints)
@@ -182,5 +182,15 @@ describe('context overflow → "prompt is too long: N tokens > M maximum"', () =
 
   test('numbers written with thousands separators are read', () => {
     expect(overflow(400, openaiBody("This model's maximum context length is 128,000 tokens. However, your messages resulted in 130,500 tokens."))).toBe('prompt is too long: 130500 tokens > 128000 maximum')
+  })
+})
+
+describe('upstreamErrorType', () => {
+  test('maps kind strings case-insensitively and anything else to api_error', () => {
+    expect([upstreamErrorType('Rate_Limit_Exceeded'), upstreamErrorType('server_error'), upstreamErrorType(429), upstreamErrorType(null)]).toEqual(['rate_limit_error', 'api_error', 'api_error', 'api_error'])
+  })
+
+  test('a kind that is a deeply nested array is api_error, not a stack overflow in String()', () => {
+    expect(upstreamErrorType(JSON.parse('['.repeat(200_000) + ']'.repeat(200_000)))).toBe('api_error')
   })
 })

@@ -63,6 +63,22 @@ describe('OpenRouter reasoning_details', () => {
     expect('reasoning_details' in assistants(req, 'openrouter', 'x/y')[0]).toBe(false)
   })
 
+  test('forged state whose reasoning_details is not an array does not throw and adds nothing', () => {
+    const req = u09FollowUp()
+    const content = req.messages[1].content as unknown[]
+    content.splice(1, 0, { type: 'redacted_thinking', data: encodeProviderState({ reasoning_details: 5 as never }) })
+    content.splice(1, 0, { type: 'redacted_thinking', data: encodeProviderState({ reasoning_details: 'abc' as never }) })
+    expect(assistants(req, 'openrouter', 'x/y')[0].reasoning_details).toEqual(U09_DETAILS)
+  })
+
+  test('forged state nested 20,000 deep is ignored, so the upstream body still serialises', () => {
+    const req = u09FollowUp()
+    const deep = JSON.parse('{"a":'.repeat(20_000) + '1' + '}'.repeat(20_000))
+    ;(req.messages[1].content as unknown[]).splice(1, 0, { type: 'redacted_thinking', data: encodeProviderState({ reasoning_details: [deep] }) })
+    const [a] = assistants(req, 'openrouter', 'x/y')
+    expect(a.reasoning_details).toEqual(U09_DETAILS)
+  })
+
   test('other profiles drop the OpenRouter state', () => {
     for (const p of ['openai', 'deepseek', 'gemini'] as const) expect('reasoning_details' in assistants(u09FollowUp(), p, 'gpt-4o')[0]).toBe(false)
   })
@@ -104,6 +120,12 @@ describe('Gemini thought signatures', () => {
     ;(req.messages[1].content as unknown[])[0] = { type: 'thinking', thinking: 't', signature: encodeProviderState({ thought_signatures: { toolu_synth_2: 'SIG2' } }) }
     const [a] = assistants(req, 'gemini', 'gemini-2.5-flash')
     expect(a.tool_calls!.map((c) => c.extra_content?.google?.thought_signature)).toEqual([GEMINI_SIGNATURE_FALLBACK, 'SIG2'])
+  })
+
+  test('a forged signature that is not a string is dropped for the fallback', () => {
+    const req = geminiTurn()
+    ;(req.messages[1].content as unknown[])[0] = { type: 'redacted_thinking', data: encodeProviderState({ thought_signatures: { call_297140: { a: 1 } as never } }) }
+    expect(assistants(req, 'gemini', 'gemini-2.5-flash')[0].tool_calls![0].extra_content).toEqual({ google: { thought_signature: GEMINI_SIGNATURE_FALLBACK } })
   })
 
   test('other profiles send no extra_content', () => {

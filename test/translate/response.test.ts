@@ -121,4 +121,16 @@ describe('openAIToAnthropic errors', () => {
   test('OpenRouter finish_reason "error" throws', () => {
     expect(thrown(() => openAIToAnthropic(completion({ content: 'partial' }, 'error'), OPTS)).type).toBe('api_error')
   })
+
+  test('an error body whose type and message are deeply nested arrays throws a ProxyError, not a RangeError', () => {
+    const deep = JSON.parse('['.repeat(200_000) + ']'.repeat(200_000))
+    const e = thrown(() => openAIToAnthropic({ error: { type: deep, message: deep } } as never, OPTS))
+    expect([e.type, e.message]).toEqual(['api_error', 'upstream error'])
+  })
+
+  test('a tool call whose arguments object is nested 200,000 deep throws a ProxyError, not a RangeError', () => {
+    const args = JSON.parse('{"a":'.repeat(200_000) + '1' + '}'.repeat(200_000))
+    const e = thrown(() => openAIToAnthropic(completion({ content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: args } }] }, 'tool_calls'), OPTS))
+    expect([e.type, e.message]).toEqual(['api_error', 'upstream chunk could not be translated: Maximum call stack size exceeded.'])
+  })
 })

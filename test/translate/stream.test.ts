@@ -154,6 +154,12 @@ describe('tool calls', () => {
     expect(toolInputs(events)).toEqual([['n1', 'late_name', { k: 'v' }]])
   })
 
+  test('a tool call whose name never arrives is left out, not sent as a tool_use without a name', () => {
+    const { events, t } = run([chunk({ content: 'Let me look.' }), calls(tc(0, 'n1', undefined, '{"k":1}')), chunk({}, 'tool_calls')])
+    expect(toolInputs(events)).toEqual(['text'])
+    expect(t.stopReason).toBe('end_turn')
+  })
+
   test('a held call without an id takes the upstream id when it arrives before the call is emitted', () => {
     const { events } = run([calls(tc(0, undefined, undefined, '{}')), calls(tc(0, 'late_id', 'f')), chunk({}, 'tool_calls')])
     expect(toolInputs(events)).toEqual([['late_id', 'f', {}]])
@@ -260,6 +266,20 @@ describe('errors and endings', () => {
   test('[DONE] with held tool calls and no finish_reason still emits them', () => {
     const { events } = run([calls(tc(0, 'a', 'f', '{"x"')), calls(tc(1, 'b', 'g', '{}')), calls(tc(0, undefined, undefined, ':0}'))])
     expect(toolInputs(events)).toEqual([['a', 'f', { x: 0 }], ['b', 'g', {}]])
+  })
+
+  test('a chunk whose data parsed to null, a number or a string is skipped, not a TypeError', () => {
+    const { events } = run([null, 3, 'x', chunk({ content: 'ok' }, 'stop')] as object[])
+    expect(assertAnthropicGrammar(events).content).toEqual([{ type: 'text', text: 'ok' }])
+  })
+
+  test('tool arguments or reasoning_details nested 200,000 deep fail the stream with an error event instead of throwing', () => {
+    const deep = JSON.parse('{"a":'.repeat(200_000) + '1' + '}'.repeat(200_000))
+    for (const delta of [{ tool_calls: [tc(0, 'c1', 'f', deep)] }, { reasoning_details: [{ type: 'reasoning.text', text: 'hm', index: 0, deep }] }]) {
+      const { events, t } = run([chunk({ content: 'a' }), chunk(delta), chunk({}, 'stop')])
+      assertAnthropicGrammar(events)
+      expect([events.at(-1)?.type, t.failed?.type]).toEqual(['error', 'api_error'])
+    }
   })
 
   test('a stream with nothing in it is an error, not an empty success, with or without [DONE]', () => {

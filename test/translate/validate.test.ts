@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { ProxyError } from '../../src/server/errors'
-import { MAX_MESSAGES, validateCountTokensRequest, validateMessagesRequest } from '../../src/translate/validate'
+import { MAX_DEPTH, MAX_MESSAGES, validateCountTokensRequest, validateMessagesRequest } from '../../src/translate/validate'
 import { r01, r05, r06 } from './cc-shapes'
 
 const ok = () => ({ model: 'claude-sonnet-4-5', max_tokens: 1024, messages: [{ role: 'user', content: 'hi' }] }) as Record<string, any>
@@ -116,6 +116,30 @@ describe('validateMessagesRequest rejects, naming the field', () => {
 
   test('long bad values are shortened in the message', () => {
     expect(rejection({ ...ok(), max_tokens: 'x'.repeat(500) })).toBe(`max_tokens: must be an integer ≥ 0, got "${'x'.repeat(56)}...`)
+  })
+
+  test('a tool_use input nested 200,000 deep is a 400, not a stack overflow when the upstream body is serialised', () => {
+    const input = JSON.parse('{"a":'.repeat(200_000) + '1' + '}'.repeat(200_000))
+    const body = { ...ok(), messages: [{ role: 'assistant', content: [{ type: 'tool_use', id: 't', name: 'f', input }] }] }
+    expect(rejection(body)).toStartWith('messages.0.content.0.input.a.a.a')
+    expect(rejection(body)).toEndWith(`: nested deeper than ${MAX_DEPTH} levels`)
+  })
+
+  test('tool_results nested in tool_results 100,000 deep are a 400, not a stack overflow in the block checks', () => {
+    let content: unknown = 'x'
+    for (let i = 0; i < 100_000; i++) content = [{ type: 'tool_result', tool_use_id: 't', content }]
+    expect(rejection({ ...ok(), messages: [{ role: 'user', content }] })).toEndWith(`nested deeper than ${MAX_DEPTH} levels`)
+  })
+
+  test('a deeply nested array where a message belongs is described briefly, not stringified into a stack overflow', () => {
+    const deep = JSON.parse('['.repeat(200_000) + ']'.repeat(200_000))
+    expect(rejection(deep)).toBe('body: must be a JSON object, got a deeply nested array')
+  })
+
+  test('nesting up to the limit is accepted', () => {
+    let input: unknown = 1
+    for (let i = 0; i < MAX_DEPTH - 8; i++) input = { a: input }
+    expect(() => validateMessagesRequest({ ...ok(), messages: [{ role: 'assistant', content: [{ type: 'tool_use', id: 't', name: 'f', input }] }] })).not.toThrow()
   })
 })
 

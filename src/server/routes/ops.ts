@@ -17,6 +17,9 @@ export function healthReport(deps: ProxyDeps): { status: number; body: object } 
     upstream: { reachable: input.upstreamReachable },
     version: VERSION,
     uptime_s: Math.round((Date.now() - deps.startedAt) / 1000),
+    redis: { status: deps.redis?.status ?? 'off' },
+    pid: process.pid,
+    ...(deps.worker ? { worker: deps.worker } : {}),
     endpoints: deps.upstream.endpointsHealth(),
   }
   return { status: health.status === 'down' ? 503 : 200, body }
@@ -40,10 +43,11 @@ export function opsRoutes(deps: ProxyDeps) {
       return { ok: true }
     }, { parse: 'none', detail: docs.reset })
     .get('/v1/cache/stats', () => deps.cache.stats(), { detail: docs.cacheStats })
-    .post('/v1/cache/clear', () => ({ cleared: deps.cache.clear() }), { parse: 'none', detail: docs.cacheClear })
+    .post('/v1/cache/clear', async () => ({ cleared: await deps.cache.clear() }), { parse: 'none', detail: docs.cacheClear })
     .get('/v1/health', function health({ request, set }) {
       const report = healthReport(deps)
       set.status = report.status
+      if (deps.worker) set.headers['x-ccproxy-worker'] = String(process.pid)
       // Open to load balancers; with client keys set, only a caller with a key sees the internals.
       if (!deps.keys.open && !deps.keys.accepts(presentedKey(request, '/v1/health'))) return { status: (report.body as { status: string }).status }
       return report.body
