@@ -1,7 +1,7 @@
 /**
  * Request translation on Claude-Code-shaped bodies of ~20, ~60 and ~200 KB: validateMessagesRequest +
  * anthropicToOpenAI + JSON.stringify of the upstream body, from a parsed body and (the whole request path's
- * CPU) from the JSON text. Run: bun bench/translate.bench.ts
+ * CPU) from the JSON text, and validation alone (its depth check walks every object of the body). Run: bun bench/translate.bench.ts
  */
 import { bench, do_not_optimize, group, run } from 'mitata'
 import { claudeCodeBodyText, type BodySize } from './bodies.ts'
@@ -30,6 +30,7 @@ for (const [size, text] of texts) {
 for (const [size, text] of texts) {
   const parsed = JSON.parse(text)
   group(`${size} body`, () => {
+    bench(`${size} validate only (structure and depth)`, () => do_not_optimize(validateMessagesRequest(parsed)))
     bench(`${size} validate + translate + stringify`, () => do_not_optimize(translate(parsed)))
     bench(`${size} parse + validate + translate + stringify`, () => do_not_optimize(translate(JSON.parse(text))))
     bench(`${size} parse + stringify only (floor)`, () => do_not_optimize(JSON.stringify(JSON.parse(text))))
@@ -39,7 +40,7 @@ for (const [size, text] of texts) {
 const means = meanNs(await run({ colors: Boolean(process.stdout.isTTY) }))
 console.log('\nthroughput (Anthropic body bytes per second)')
 for (const [size, text] of texts) {
-  for (const name of [`${size} validate + translate + stringify`, `${size} parse + validate + translate + stringify`]) {
+  for (const name of [`${size} validate only (structure and depth)`, `${size} validate + translate + stringify`, `${size} parse + validate + translate + stringify`]) {
     const ns = means.get(name)
     if (ns) console.log(`  ${name.padEnd(48)} ${(ns / 1e6).toFixed(3)} ms   ${((text.length / ns) * 1e3).toFixed(0)} MB/s`)
   }

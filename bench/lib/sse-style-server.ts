@@ -47,5 +47,5 @@ async function relay(body: string): Promise<Response> {
   }), { headers: SSE })
 }
 
-const server = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: async (req) => relay(await req.text()) })
-console.log(JSON.stringify({ port: server.port }))
+const listener = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: async (req) => relay(await req.text()) })
+console.log(JSON.stringify({ port: listener.port }))

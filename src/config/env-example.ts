@@ -11,6 +11,7 @@ const EXAMPLES: Record<string, string> = {
   MODEL_MAP: 'claude-opus-*=gpt-5,*haiku*=gpt-5-mini',
   HTTP_READ_TIMEOUT: '600',
   OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318',
+  REDIS_URL: 'redis://127.0.0.1:6379',
 }
 
 /** Agentic-coding values the guide recommends, shown next to the defaults. */

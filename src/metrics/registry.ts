@@ -166,6 +166,11 @@ export class Metrics {
     this.recentCounts = new WindowedCounter(RECENT_KEYS, slices)
   }
 
+  /** Requests started and not yet finished. */
+  get requestsInFlight(): number {
+    return this.inFlight
+  }
+
   /** Counts a request as started (in flight until `requestFinished`). */
   requestStarted(): void {
     this.inFlight++

@@ -11,6 +11,7 @@ import { logRequest } from '../log/app-logger'
 import { CacheLayer } from '../cache/layer'
 import { createTracer, type Tracer } from '../tracing/tracer'
 import { KeyChecker } from '../plugins/auth'
+import { IdleWork } from './idle-work'
 import type { RedisLink } from '../redis/link'
 import { createSharedState } from '../redis/shared-state'
 
@@ -73,6 +74,13 @@ export function buildDeps(config: Config, logger: Logger, extra: Partial<ProxyDe
     shared: shared && { limiter: shared.limiter, breaker: shared.breaker },
   })
   upstream.prefetchDns()
+  // The tokenizer loads 0.3 s after start-up (after the first health check), and a burst's garbage is collected
+  // once nothing has been in flight for a second (see idle-work.ts).
+  const idle = new IdleWork({ inFlight: () => metrics.requestsInFlight, warm: () => void counter.fallback, collect: () => Bun.gc(true), warmAfterMs: 300, idleMs: 1_000, minGapMs: 5_000 })
+  if (shared) {
+    shared.link.onStatusChange(() => upstream.refreshSharedBreakers())
+    shared.link.onProbe(() => upstream.refreshSharedBreakers())
+  }
   const deps: ProxyDeps = {
     config,
     profile,
@@ -97,6 +105,7 @@ export function buildDeps(config: Config, logger: Logger, extra: Partial<ProxyDe
         tokens: rec.usage && { input: rec.usage.input_tokens, output: rec.usage.output_tokens, cacheRead: rec.usage.cache_read_input_tokens, cacheCreation: rec.usage.cache_creation_input_tokens },
       })
       logRequest(logger, rec, totalMs)
+      idle.requestDone()
       deps.observe?.(rec, totalMs)
     },
     mapModel: (m) => mapModel(m, { BIG_MODEL_NAME: config.BIG_MODEL_NAME, SMALL_MODEL_NAME: config.SMALL_MODEL_NAME, MODEL_MAP: modelMap }),

@@ -45,12 +45,15 @@ export class RedisLink {
   readonly #log: Logger | undefined
   readonly #onStatus: ((s: RedisStatus) => void) | undefined
   readonly #probeMs: number
-  readonly #onBack = new Set<() => void>()
+  readonly #watchers = new Set<(up: boolean) => void>()
+  readonly #probes = new Set<() => void>()
   #client: RedisClient
   #up = false
   #everUp = false
   /** The warning for the current outage was logged. */
   #downLogged = false
+  /** The last reconnection attempt got no answer at all. */
+  #hung = false
   #probe: ReturnType<typeof setInterval> | undefined
   #probing = false
   #closed = false
@@ -79,9 +82,9 @@ export class RedisLink {
   async start(waitMs = Math.max(1000, this.#timeoutMs)): Promise<void> {
     this.#probe = setInterval(() => void this.#runProbe(), this.#probeMs)
     this.#probe.unref?.()
-    const ok = await this.#connectAndPing(waitMs)
-    if (ok) this.#markUp()
-    else this.#markDown(new Error(`no answer from ${maskUrlPassword(this.#url)} within ${waitMs} ms`))
+    const r = await this.#connectAndPing(waitMs)
+    if (r === true) this.#markUp()
+    else this.#markDown(r)
   }
 
   /** Stops the probe and closes the connection. */
@@ -94,9 +97,14 @@ export class RedisLink {
     } catch {}
   }
 
-  /** Runs `fn` after every reconnection (e.g. to refresh mirrored state). */
-  onReconnect(fn: () => void): void {
-    this.#onBack.add(fn)
+  /** Calls `fn` on every change between up and down. */
+  onStatusChange(fn: (up: boolean) => void): void {
+    this.#watchers.add(fn)
+  }
+
+  /** Calls `fn` after each probe that found Redis up (about once a second): refreshes mirrored state. */
+  onProbe(fn: () => void): void {
+    this.#probes.add(fn)
   }
 
   /** One command with the deadline; undefined when Redis is down, failed or was too slow (then it is marked down). */
@@ -144,20 +152,22 @@ export class RedisLink {
     return Promise.race([p, deadline]).finally(() => clearTimeout(timer))
   }
 
-  async #connectAndPing(waitMs: number): Promise<boolean> {
+  /** Connects, PINGs and loads the scripts; true, or why not. */
+  async #connectAndPing(waitMs: number): Promise<true | Error> {
     const client = this.#client
     let timer: ReturnType<typeof setTimeout> | undefined
-    const late = new Promise<false>((r) => (timer = setTimeout(() => r(false), waitMs)))
-    const attempt = (async () => {
+    const late = new Promise<Error>((r) => (timer = setTimeout(() => r(new Error(`no answer within ${waitMs} ms`)), waitMs)))
+    const attempt = (async (): Promise<true | Error> => {
       if (!client.connected) await client.connect()
-      if ((await client.send('PING', [])) !== 'PONG') return false
+      const pong = await client.send('PING', [])
+      if (pong !== 'PONG') return new Error(`PING answered ${JSON.stringify(pong)}`)
       // Loaded up front so that no request pays the NOSCRIPT round trip (Redis forgets scripts when it restarts).
       await Promise.all([...RedisScript.all].map((s) => client.send('SCRIPT', ['LOAD', s.source])))
       return true
-    })().catch(() => false)
-    const ok = await Promise.race([attempt, late])
+    })().catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))))
+    const r = await Promise.race([attempt, late])
     clearTimeout(timer)
-    return ok
+    return r
   }
 
   async #runProbe(): Promise<void> {
@@ -165,16 +175,20 @@ export class RedisLink {
     this.#probing = true
     try {
       if (this.#up) {
-        await this.#withDeadline(this.#client.send('PING', [])).catch((e) => this.#markDown(e))
+        const pong = await this.#withDeadline(this.#client.send('PING', [])).catch((e) => this.#markDown(e))
+        if (pong === 'PONG') for (const fn of this.#probes) fn()
         return
       }
-      if (!this.#client.connected) {
+      // A fresh client when the old one is closed, or hung on the last attempt (a frozen server keeps it open).
+      if (!this.#client.connected || this.#hung) {
         try {
           this.#client.close()
         } catch {}
         this.#client = this.#newClient()
       }
-      if (await this.#connectAndPing(Math.max(500, this.#timeoutMs * 4))) this.#markUp()
+      const r = await this.#connectAndPing(Math.max(500, this.#timeoutMs * 4))
+      this.#hung = r !== true && r.message.startsWith('no answer within')
+      if (r === true) this.#markUp()
     } finally {
       this.#probing = false
     }
@@ -188,12 +202,14 @@ export class RedisLink {
     if (this.#everUp) this.#log?.info({ redis: maskUrlPassword(this.#url) }, 'Redis is back: sharing limits, breakers and the cache again')
     else this.#log?.info({ redis: maskUrlPassword(this.#url) }, 'Redis connected: limits, breakers and the cache are shared')
     this.#everUp = true
-    for (const fn of this.#onBack) fn()
+    for (const fn of this.#watchers) fn(true)
   }
 
   #markDown(err: unknown): void {
     if (this.#closed) return
+    const wasUp = this.#up
     this.#up = false
+    if (wasUp) for (const fn of this.#watchers) fn(false)
     if (this.#downLogged) return
     this.#downLogged = true
     this.#onStatus?.('down')

@@ -137,6 +137,15 @@ export class UpstreamClient {
     for (const ep of this.#endpoints) prefetchDns(ep.baseUrl, ep.proxy)
   }
 
+  /**
+   * Re-reads the shared breakers (and the breaker gauge), so health and metrics follow what other replicas did
+   * even while this one sends nothing; also called when the shared store comes or goes.
+   */
+  refreshSharedBreakers(): void {
+    this.#metrics?.setBreakerState(overallBreakerState(this.#endpoints))
+    for (const ep of this.#endpoints) if (ep.shared?.available) void ep.shared.peek()
+  }
+
   /** Every endpoint's breaker state and counts, for GET /v1/health. */
   endpointsHealth(): EndpointHealth[] {
     return endpointsHealth(this.#endpoints)

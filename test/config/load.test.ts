@@ -120,3 +120,39 @@ describe('safety checks at start-up', () => {
     expect(text).toMatch(/CCPROXY_API_KEYS=cli…ne \(21 chars\),cli…wo \(21 chars\)/)
   })
 })
+
+describe('scaling settings', () => {
+  test('IS_LOCAL_DEPLOYMENT=false is accepted; WORKERS, REDIS_TIMEOUT_MS and REDIS_KEY_PREFIX have defaults', () => {
+    const r = loadConfig({ env: { ...KEY, IS_LOCAL_DEPLOYMENT: 'false' } })
+    if (!r.ok) throw new Error(r.errors.join('\n'))
+    expect(r.config.IS_LOCAL_DEPLOYMENT).toBe(false)
+    expect(r.config.WORKERS).toBe(0)
+    expect(r.config.REDIS_URL).toBeUndefined()
+    expect(r.config.REDIS_TIMEOUT_MS).toBe(250)
+    expect(r.config.REDIS_KEY_PREFIX).toBe('ccproxy:')
+  })
+
+  test('REDIS_URL takes redis:// and rediss:// only; a bad one is reported without its password', () => {
+    for (const url of ['redis://127.0.0.1:6379', 'rediss://user:pw@redis.internal:6380/2']) {
+      const r = loadConfig({ env: { ...KEY, REDIS_URL: url } })
+      if (!r.ok) throw new Error(r.errors.join('\n'))
+      expect(r.config.REDIS_URL).toBe(url)
+    }
+    const bad = loadConfig({ env: { ...KEY, REDIS_URL: 'http://user:hunter22@redis.internal:6379', WORKERS: '-1' } })
+    expect(bad.ok).toBe(false)
+    if (bad.ok) return
+    const line = bad.errors.find((l) => l.startsWith('REDIS_URL='))!
+    expect(line).toContain('redis:// or rediss://')
+    expect(line).not.toContain('hunter22')
+    expect(bad.errors.find((l) => l.startsWith('WORKERS='))).toContain('whole number from 0 to 1024')
+  })
+
+  test('ccproxy config masks the REDIS_URL password', () => {
+    const r = loadConfig({ env: { ...KEY, REDIS_URL: 'redis://default:s3cret-redis-pass@redis.internal:6379/0' } })
+    if (!r.ok) throw new Error(r.errors.join('\n'))
+    const text = describeConfig(r.config)
+    expect(text).not.toContain('s3cret-redis-pass')
+    expect(text).toContain('REDIS_URL=redis://default:****@redis.internal:6379/0')
+    expect(text).toContain('# scaling')
+  })
+})

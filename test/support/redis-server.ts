@@ -65,3 +65,17 @@ export class TestRedis {
     this.proc?.kill(frozen ? 'SIGSTOP' : 'SIGCONT')
   }
 }
+
+/**
+ * A Redis for tests that only need one: REDIS_TEST_URL when CI started one, else a TestRedis of their own.
+ * `stop` ends only a server this function started.
+ */
+export async function sharedTestRedis(): Promise<{ url: string; stop(): Promise<void> }> {
+  const given = process.env.REDIS_TEST_URL
+  if (given) return { url: given, stop: async () => {} }
+  const r = await TestRedis.start()
+  return { url: r.url, stop: () => r.stop() }
+}
+
+/** Whether these tests can run here: a redis-server binary or a Redis given by CI (CI always runs them). */
+export const HAVE_REDIS = Bun.which('redis-server') !== null || !!process.env.REDIS_TEST_URL || !!process.env.CI
