@@ -1,6 +1,6 @@
 /**
  * The upstream clients the transport benchmark compares: Bun fetch over HTTP/1.1 with and without keep-alive,
- * string vs encoded vs streamed request bodies, fetch over TLS with HTTP/1.1 or HTTP/2 (`protocol`, experimental in
+ * string vs encoded vs streamed (default stream of pieces, or a direct stream of the string) request bodies, fetch over TLS with HTTP/1.1 or HTTP/2 (`protocol`, experimental in
  * Bun 1.4), a node:http2 session, and a concurrency cap (semaphore) in front of fetch. Each returns a call usable with runCalls.
  */
 import http2 from 'node:http2'
@@ -40,6 +40,29 @@ export function encodedBodyCall(url: string, body: string, asBytes: boolean, doF
     }, { highWaterMark: 0 })
     const headers = { ...JSON_HEADERS, 'content-length': String(bytes.length) }
     const res = await doFetch(url, { method: 'POST', body: asBytes ? bytes : stream, headers, keepalive: true, signal: AbortSignal.timeout(30_000) })
+    await res.arrayBuffer()
+    return res.ok ? undefined : `HTTP ${res.status}`
+  }
+}
+
+/**
+ * fetch POST whose body is a Bun direct stream writing the JSON string in one call, with a Content-Length: the
+ * shape ccproxy's upstream requests use (the pull marks "connected"; nothing is encoded in JavaScript; over 64 KB
+ * the write's drain promise is awaited, as ccproxy does to time the write phase).
+ */
+export function directBodyCall(url: string, body: string, doFetch: typeof fetch = fetch): Call {
+  const length = String(Buffer.byteLength(body, 'utf8'))
+  return async () => {
+    const stream = new ReadableStream<Uint8Array>({
+      type: 'direct',
+      async pull(controller) {
+        const wrote = controller.write(body)
+        if (typeof wrote !== 'number' && body.length > 64 * 1024) await wrote
+        controller.end()
+      },
+    })
+    const headers = { ...JSON_HEADERS, 'content-length': length }
+    const res = await doFetch(url, { method: 'POST', body: stream, headers, keepalive: true, signal: AbortSignal.timeout(30_000) })
     await res.arrayBuffer()
     return res.ok ? undefined : `HTTP ${res.status}`
   }

@@ -74,8 +74,8 @@ export function buildDeps(config: Config, logger: Logger, extra: Partial<ProxyDe
     shared: shared && { limiter: shared.limiter, breaker: shared.breaker },
   })
   upstream.prefetchDns()
-  // The tokenizer loads 0.3 s after start-up (after the first health check), and a burst's garbage is collected
-  // once nothing has been in flight for a second (see idle-work.ts).
+  // The tokenizer loads 0.3 s after start-up (once listening, so start-up health checks do not wait for it), and a
+  // burst's garbage is collected once nothing has been in flight for a second (see idle-work.ts).
   const idle = new IdleWork({ inFlight: () => metrics.requestsInFlight, warm: () => void counter.fallback, collect: () => Bun.gc(true), warmAfterMs: 300, idleMs: 1_000, minGapMs: 5_000 })
   if (shared) {
     shared.link.onStatusChange(() => upstream.refreshSharedBreakers())

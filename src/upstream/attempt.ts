@@ -1,7 +1,7 @@
 /**
  * One upstream attempt: a fetch through the endpoint's session, with one timer per phase. The phases are told
- * apart by the request body (see phasedBody): connecting until Bun takes the first piece (HTTP_CONNECT_TIMEOUT),
- * writing until it took the last (HTTP_WRITE_TIMEOUT), then waiting for the response headers (the first-byte
+ * apart by the request body (see phasedBody): connecting until Bun pulls the body (HTTP_CONNECT_TIMEOUT),
+ * writing until the socket took it (HTTP_WRITE_TIMEOUT), then waiting for the response headers (the first-byte
  * timeout). Bun's own socket idle timer is switched off so it can never cut a phase shorter than configured.
  */
 import { ProxyError } from '../server/errors'
@@ -90,7 +90,17 @@ export async function runAttempt(ep: LiveEndpoint, req: AttemptRequest, limits: 
     }, ms)
   }
   arm('connect', limits.connectMs)
-  const body = phasedBody(req.body, { connected: () => arm('write', limits.writeMs), written: () => arm('first_byte', limits.firstByteMs) })
+  // Once fetch has settled, a late signal from the body (a server that answered before it read everything, or an
+  // abort that released a pending write) must not start another phase timer.
+  let settled = false
+  const body = phasedBody(req.body, {
+    connected: () => {
+      if (!settled) arm('write', limits.writeMs)
+    },
+    written: () => {
+      if (!settled) arm('first_byte', limits.firstByteMs)
+    },
+  })
   try {
     const response = await ep.session.fetch(req.url, {
       method: 'POST',
@@ -100,6 +110,7 @@ export async function runAttempt(ep: LiveEndpoint, req: AttemptRequest, limits: 
       timeout: false,
       decompress: true,
     })
+    settled = true
     clearTimeout(timer)
     const now = performance.now()
     const waitMs = phase === 'first_byte' ? now - phaseStarted : 0
@@ -111,6 +122,7 @@ export async function runAttempt(ep: LiveEndpoint, req: AttemptRequest, limits: 
     if (req.signal.aborted) return { kind: 'client_gone' }
     return { kind: 'status', status: response.status, error: upstreamErrorToProxyError(response.status, text, response.headers, req.hints), headers: response.headers }
   } catch (err) {
+    settled = true
     clearTimeout(timer)
     detach()
     if (req.signal.aborted) return { kind: 'client_gone' }
