@@ -11,6 +11,7 @@ import { clientGone, runAttempt, secondsText } from './attempt'
 import { createSendResult, type SendResult } from './answer'
 import { caBundle, prefetchDns, upstreamBody } from './transport'
 import type { RequestSpan } from '../tracing/tracer'
+import { sleep } from './sleep'
 
 export type { UpstreamEndpoint, EndpointHealth } from './endpoints'
 export { clientGone, describeFetchError } from './attempt'
@@ -59,21 +60,6 @@ export interface SendOptions {
   /** The request's trace span: each attempt gets a child span and sends its traceparent upstream. */
   trace?: RequestSpan
 }
-
-
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason)
-    const onAbort = () => {
-      clearTimeout(t)
-      reject(signal.reason)
-    }
-    const t = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    signal.addEventListener('abort', onAbort, { once: true })
-  })
 
 /**
  * The only place that calls fetch. One call takes a rate-limit permit, then makes up to 1 + PROVIDER_MAX_RETRIES

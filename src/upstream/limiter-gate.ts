@@ -10,19 +10,7 @@ import { RateLimiter, type EffectiveLimits, type Permit } from '../resilience/ra
 import { WaitQueue } from '../resilience/wait-queue'
 import { ProxyError } from '../server/errors'
 import type { Metrics } from '../metrics/registry'
-
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(t)
-      reject(signal.reason)
-    }
-    const t = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    signal.addEventListener('abort', onAbort, { once: true })
-  })
+import { sleep } from './sleep'
 
 /** CLIENT_RATE_LIMIT_* and HTTP_POOL_TIMEOUT (ms), the metrics to update and the clock. */
 export interface LimiterGateOptions {
