@@ -176,28 +176,16 @@ export class LimiterGate {
   }
 
   #sharedPermit(shared: SharedLimiter, permit: SharedPermit, waitedMs: number): GatePermit {
-    let settled = false
-    return {
-      waitedMs,
-      settle: (actualTokens) => {
-        if (settled) return
-        settled = true
-        if (actualTokens !== undefined) shared.correct(permit, actualTokens)
-      },
-    }
+    return settleOnce(waitedMs, (actualTokens) => {
+      if (actualTokens !== undefined) shared.correct(permit, actualTokens)
+    })
   }
 
   #permit(permit: Permit, waitedMs: number): GatePermit {
-    let settled = false
-    return {
-      waitedMs,
-      settle: (actualTokens) => {
-        if (settled) return
-        settled = true
-        if (actualTokens !== undefined) this.#limiter.correct(permit, actualTokens)
-        if (this.#queue.size > 0) this.#wake()
-      },
-    }
+    return settleOnce(waitedMs, (actualTokens) => {
+      if (actualTokens !== undefined) this.#limiter.correct(permit, actualTokens)
+      if (this.#queue.size > 0) this.#wake()
+    })
   }
 
   #timeout(retryAfterMs: number, waitedMs: number, queued = waitedMs > 0): LimiterTimeout {
@@ -244,5 +232,18 @@ export class LimiterGate {
     if (!this.#metrics) return
     const l = this.effectiveLimits()
     this.#metrics.setLimiter({ rpm: l.rpm, tpm: l.tpm, queueLength: this.#queue.size })
+  }
+}
+
+/** A permit whose settle() runs `onSettle` once; later calls do nothing. */
+function settleOnce(waitedMs: number, onSettle: (actualTokens?: number) => void): GatePermit {
+  let settled = false
+  return {
+    waitedMs,
+    settle: (actualTokens) => {
+      if (settled) return
+      settled = true
+      onSettle(actualTokens)
+    },
   }
 }
