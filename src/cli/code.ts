@@ -27,7 +27,8 @@ export async function ccproxyAnswers(url: string, timeoutMs = 1000): Promise<boo
   }
 }
 
-const alive = (pid: number) => {
+/** True while a process with this pid exists. */
+export const alive = (pid: number) => {
   try {
     process.kill(pid, 0)
     return true

@@ -5,15 +5,8 @@ import { join } from 'node:path'
 import { FakeUpstream } from '../support/fake-upstream'
 import { baseEnv, ensureBinary, startProxy, type RunningProxy } from '../support/proxy-process'
 import { workerCount, workerFromEnv, workerLogPath } from '../../src/cli/supervisor'
+import { alive } from '../../src/cli/code'
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
 
 /** The pid of the worker that answers a fresh connection (no keep-alive, so the kernel picks a worker each time). */
 async function answeringPid(url: string): Promise<number> {
