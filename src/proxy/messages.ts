@@ -70,7 +70,11 @@ export async function handleMessages(deps: ProxyDeps, request: Request, requestI
     const upstreamModel = deps.mapModel(req.model)
     Object.assign(rec, { model: req.model, upstreamModel, stream })
     const translated = anthropicToOpenAI(req, { upstreamModel, profile: deps.profile, stream })
-    const inputTokens = deps.countTokens(req)
+    // Counted only when something needs the number: the limiter's permit, a stream's message_start (counted while
+    // the upstream thinks), a joined call's replay, or a "prompt is too long" error. A plain answer carries the
+    // upstream's own usage.
+    let counted: number | undefined
+    const inputTokens = () => (counted ??= deps.countTokens(req))
     const { keyMaterial, wire } = serializeForUpstream(translated.body)
     const messageId = `msg_${requestId.slice(4)}`
     const serve = { stream, requestId, messageId, model: req.model }
@@ -92,7 +96,7 @@ export async function handleMessages(deps: ProxyDeps, request: Request, requestI
     if (decision.status === 'joined') {
       return await joinedResponse(decision.subscription, {
         ...serve,
-        inputTokens,
+        inputTokens: inputTokens(),
         pingIntervalMs: deps.pingIntervalMs ?? 10_000,
         signal: request.signal,
         onDone: (outcome, message) => finish(outcome === 'client_gone' ? 499 : outcome === 'error' ? 502 : 200, { usage: message?.usage, outcome, responseBody: logBodies ? message : undefined }),
@@ -104,14 +108,16 @@ export async function handleMessages(deps: ProxyDeps, request: Request, requestI
     if (request.signal.aborted) onClientGone()
     else request.signal.addEventListener('abort', onClientGone, { once: true })
 
-    result = await deps.upstream.send({ body: wire, upstreamModel, signal: upstreamAbort.signal, requestId, inputTokens, trace: span })
+    result = await deps.upstream.send({ body: wire, upstreamModel, signal: upstreamAbort.signal, requestId, inputTokens, whileWaiting: stream ? inputTokens : undefined, trace: span })
     const upstream = result
     rec.attempts = result.attempts
     rec.firstByteMs = result.firstByteMs
-    const translatorOptions = { model: req.model, messageId, inputTokens, toolNameMap: translated.toolNameMap }
+    const translatorOptions = { model: req.model, messageId, inputTokens: stream ? inputTokens() : undefined, toolNameMap: translated.toolNameMap }
     if (!stream) {
       const upstreamJson = await upstream.readJson(deps.config.MAX_STREAM_SECONDS * 1000 - (performance.now() - startedAt))
-      const message = openAIToAnthropic(upstreamJson, translatorOptions)
+      // The local count stands in only for an upstream that reported no usage.
+      const reported = (upstreamJson as { usage?: unknown } | null)?.usage
+      const message = openAIToAnthropic(upstreamJson, reported ? translatorOptions : { ...translatorOptions, inputTokens: inputTokens() })
       upstream.settle(billedUsage(message.usage))
       const body = JSON.stringify(message)
       deps.cache.complete(flight, message, { noStore: directives.noStore, size: body.length })

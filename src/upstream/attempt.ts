@@ -54,6 +54,8 @@ export interface AttemptRequest {
   /** The client's signal: aborting it aborts the attempt at once. */
   signal: AbortSignal
   hints?: UpstreamErrorHints
+  /** Called (once, synchronously) when Bun has taken the whole body: the request is on its way. */
+  onWritten?: () => void
 }
 
 /** A duration for messages: `300 ms`, `1.5 s`. */
@@ -98,7 +100,11 @@ export async function runAttempt(ep: LiveEndpoint, req: AttemptRequest, limits: 
       if (!settled) arm('write', limits.writeMs)
     },
     written: () => {
-      if (!settled) arm('first_byte', limits.firstByteMs)
+      if (settled) return
+      arm('first_byte', limits.firstByteMs)
+      try {
+        req.onWritten?.()
+      } catch {} // its own caller sees the failure when it uses the result
     },
   })
   try {

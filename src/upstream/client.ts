@@ -9,7 +9,7 @@ import { LimiterGate, LimiterTimeout, type GatePermit, type SharedLimiter } from
 import type { BreakerTransition } from '../resilience/circuit-breaker'
 import { clientGone, runAttempt, secondsText } from './attempt'
 import { createSendResult, type SendResult } from './answer'
-import { caBundle, prefetchDns, upstreamBody } from './transport'
+import { caBundle, prefetchDns, promptSizeTokens, upstreamBody } from './transport'
 import type { RequestSpan } from '../tracing/tracer'
 import { sleep } from './sleep'
 
@@ -55,8 +55,14 @@ export interface SendOptions {
   /** Aborted when the client goes away: stops waits, retries and the upstream request at once. */
   signal: AbortSignal
   requestId: string
-  /** The prompt's tokens as counted locally: the rate-limit permit's size and the first-byte timeout's size class. */
-  inputTokens: number
+  /**
+   * The prompt's tokens as counted locally, computed on first use (memoise it): the rate-limit permit's size, and the
+   * count in a "prompt is too long" error whose upstream message gave none. Without the limiter a successful call
+   * never asks for it.
+   */
+  inputTokens: () => number
+  /** Called once, when the first attempt's body has been handed to the connection: work to overlap with the upstream's wait. */
+  whileWaiting?: () => void
   /** The request's trace span: each attempt gets a child span and sends its traceparent upstream. */
   trace?: RequestSpan
 }
@@ -176,6 +182,10 @@ export class UpstreamClient {
     const maxAttempts = 1 + s.PROVIDER_MAX_RETRIES
     const giveUpAt = performance.now() + s.MAX_STREAM_SECONDS * 1000
     const body = upstreamBody(opts.body)
+    // The first-byte timeout's size class is taken from the body's size (≈ 4 bytes a token), so that choosing it
+    // never needs the tokenizer.
+    const sizeTokens = promptSizeTokens(body.byteLength)
+    let whileWaiting = opts.whileWaiting
     const tried = new Set<LiveEndpoint>()
     let cursor = 0
     let lastError: ProxyError | undefined
@@ -189,11 +199,13 @@ export class UpstreamClient {
       }
       const { ep, index } = pick
       tried.add(ep)
-      const firstByte = firstByteTimeout(ep, opts.inputTokens)
+      const firstByte = firstByteTimeout(ep, sizeTokens)
       const limits = { connectMs: s.HTTP_CONNECT_TIMEOUT * 1000, writeMs: s.HTTP_WRITE_TIMEOUT * 1000, firstByteMs: firstByte.ms, firstByteSource: firstByte.source }
       const span = opts.trace?.startAttempt({ 'server.address': ep.baseUrl, 'http.request.resend_count': attempt, 'gen_ai.request.model': opts.upstreamModel }, `chat ${opts.upstreamModel}`)
       const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...ep.headers, ...span?.headers() }
-      const r = await runAttempt(ep, { url: ep.chatUrl(opts.upstreamModel), headers, body, signal: opts.signal, hints: { inputTokens: opts.inputTokens, apiKey: s.OPENAI_API_KEY } }, limits)
+      const hints = { get inputTokens() { return opts.inputTokens() }, apiKey: s.OPENAI_API_KEY }
+      const r = await runAttempt(ep, { url: ep.chatUrl(opts.upstreamModel), headers, body, signal: opts.signal, hints, onWritten: whileWaiting }, limits)
+      whileWaiting = undefined
       if (r.kind === 'response' || r.kind === 'status') this.#metrics?.setUpstreamReachable(true)
       else if (r.kind === 'connection') this.#metrics?.setUpstreamReachable(false)
       span?.end({ 'http.response.status_code': r.kind === 'response' ? r.response.status : r.kind === 'status' ? r.status : 0 }, r.kind === 'response' ? undefined : r.kind === 'client_gone' ? 'client gone' : r.error.message)
@@ -202,7 +214,7 @@ export class UpstreamClient {
         else ep.breaker.onSuccess()
         ep.successes++
         this.#gate?.onSuccess()
-        if (r.waitMs > 0) ep.firstByte.record(opts.inputTokens, r.waitMs)
+        if (r.waitMs > 0) ep.firstByte.record(sizeTokens, r.waitMs)
         return createSendResult(r, { endpoint: ep.baseUrl, attempts: attempt + 1, release, permit, signal: opts.signal, maxStreamMs: s.MAX_STREAM_SECONDS * 1000, onTotalTimeout: (ms) => this.recordTimeout('total', opts.requestId, ms, 'MAX_STREAM_SECONDS') })
       }
       release()
@@ -241,7 +253,7 @@ export class UpstreamClient {
   async #admit(opts: SendOptions): Promise<GatePermit | undefined> {
     if (!this.#gate) return undefined
     try {
-      return await this.#gate.acquire(opts.inputTokens, opts.signal)
+      return await this.#gate.acquire(opts.inputTokens(), opts.signal)
     } catch (e) {
       if (e instanceof LimiterTimeout) {
         this.#metrics?.timeout('pool')

@@ -229,7 +229,7 @@ describe('connect and write timeouts', () => {
     const client = new UpstreamClient([{ baseUrl: base, headers: {}, chatUrl: () => `${base}/chat/completions` }], config)
     try {
       const body = JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'x'.repeat(48 * 1024 * 1024) }] })
-      const err = await client.send({ body, upstreamModel: 'm', signal: new AbortController().signal, requestId: 'req_write', inputTokens: 10 }).then(() => null, (e) => e)
+      const err = await client.send({ body, upstreamModel: 'm', signal: new AbortController().signal, requestId: 'req_write', inputTokens: () => 10 }).then(() => null, (e) => e)
       expect(err?.type).toBe('timeout_error')
       expect(err?.message).toContain('HTTP_WRITE_TIMEOUT')
     } finally {
