@@ -12,32 +12,36 @@ const SKIPPED: ReadonlySet<string> = new Set(PER_REQUEST_FIELDS)
 
 /** The two strings serializeForUpstream produces from one JSON.stringify. */
 export interface UpstreamSerialization {
-  /** The body without PER_REQUEST_FIELDS, as JSON: what the cache key hashes. */
-  readonly keyMaterial: string
-  /** The whole body as JSON, ready to send upstream (equal to JSON.stringify(body) up to key order). */
+  /** The whole body as JSON, ready to send upstream, with PER_REQUEST_FIELDS last. */
   readonly wire: string
+  /**
+   * What the cache key hashes: the leading part of `wire` that holds every field but PER_REQUEST_FIELDS, without
+   * the object's closing brace (so a body with and one without per-request fields cut alike). A prefix of `wire`,
+   * not a second serialisation.
+   */
+  readonly keyMaterial: string
 }
 
 /**
- * Serialises the upstream body once and returns both the cache key material and the wire body. The body is
- * stringified without the per-request fields (a shallow copy of its top-level keys, no deep walk), and the wire
- * string is that JSON with those fields spliced in at the front, so the key costs no second serialisation.
+ * Serialises the upstream body once, with PER_REQUEST_FIELDS moved to the end, and returns the wire string and the
+ * cache key material, which is the wire string up to those fields. The body itself is not modified (its top-level
+ * fields are copied into a new object, no deep walk); undefined fields are left out, as JSON.stringify does.
  */
 export function serializeForUpstream(body: OpenAIChatRequest): UpstreamSerialization {
-  let prefix = ''
-  const rest: Record<string, unknown> = {}
+  const ordered: Record<string, unknown> = {}
+  let perRequest: Record<string, unknown> | undefined
   for (const k in body) {
     const v = body[k]
-    if (!SKIPPED.has(k)) rest[k] = v
-    else if (v !== undefined) {
-      const json = JSON.stringify(v)
-      if (json !== undefined) prefix += (prefix === '' ? '' : ',') + JSON.stringify(k) + ':' + json
-    }
+    if (v === undefined) continue
+    if (SKIPPED.has(k)) (perRequest ??= {})[k] = v
+    else ordered[k] = v
   }
-  const keyMaterial = JSON.stringify(rest)
-  if (prefix === '') return { keyMaterial, wire: keyMaterial }
-  const wire = keyMaterial.length === 2 ? '{' + prefix + '}' : '{' + prefix + ',' + keyMaterial.slice(1)
-  return { keyMaterial, wire }
+  if (perRequest) for (const k in perRequest) ordered[k] = perRequest[k]
+  const wire = JSON.stringify(ordered)
+  if (!perRequest) return { wire, keyMaterial: wire.slice(0, -1) }
+  // The wire ends with `,` + the per-request object's JSON without its `{` (or is that JSON alone): same length.
+  const tail = JSON.stringify(perRequest).length
+  return { wire, keyMaterial: wire.slice(0, wire.length === tail ? 1 : wire.length - tail) }
 }
 
 /**

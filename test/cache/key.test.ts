@@ -21,30 +21,40 @@ const edit = (f: (r: AnthropicMessagesRequest) => void): AnthropicMessagesReques
 }
 
 describe('serializeForUpstream', () => {
-  test('the wire string is valid JSON equal to the full body', () => {
+  test('the wire string is valid JSON equal to the full body, per-request fields last', () => {
     const { body } = anthropicToOpenAI({ ...r01(), metadata: { user_id: 'u-1' } }, { upstreamModel: 'gpt-5', profile: getProfile('openai'), stream: true })
     expect(body.stream).toBe(true)
     expect(body.user).toBeString()
     const { wire, keyMaterial } = serializeForUpstream(body)
     expect(JSON.parse(wire)).toEqual(JSON.parse(JSON.stringify(body)))
-    const material = JSON.parse(keyMaterial)
+    expect(Object.keys(JSON.parse(wire)).slice(-3).sort()).toEqual(['stream', 'stream_options', 'user'])
+    expect(wire.startsWith(keyMaterial)).toBe(true)
+    const material = JSON.parse(keyMaterial + '}')
     expect(material.stream).toBeUndefined()
     expect(material.stream_options).toBeUndefined()
     expect(material.user).toBeUndefined()
     expect(material.messages).toEqual(JSON.parse(JSON.stringify(body.messages)))
   })
 
-  test('a body without per-request fields is serialised once: wire and key material are the same string', () => {
+  test('a body without per-request fields: the wire is JSON.stringify of it, the key material the same without its last brace', () => {
     const body: OpenAIChatRequest = { model: 'm', messages: [{ role: 'user', content: 'hi' }] }
     const s = serializeForUpstream(body)
     expect(s.wire).toBe(JSON.stringify(body))
-    expect(s.wire).toBe(s.keyMaterial)
+    expect(s.keyMaterial).toBe(s.wire.slice(0, -1))
+  })
+
+  test('the key material of a body is the same with or without per-request fields', () => {
+    const plain: OpenAIChatRequest = { model: 'm', messages: [{ role: 'user', content: 'hi' }], max_tokens: 5 }
+    const streamed: OpenAIChatRequest = { stream: true, model: 'm', stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'hi' }], user: 'u', max_tokens: 5 }
+    expect(serializeForUpstream(streamed).keyMaterial).toBe(serializeForUpstream(plain).keyMaterial)
+    expect(serializeForUpstream(streamed).wire).not.toBe(serializeForUpstream(plain).wire)
   })
 
   test('only per-request fields: the wire is still correct JSON (empty rest object)', () => {
     const body = { stream: true, user: 'x' } as unknown as OpenAIChatRequest
     const s = serializeForUpstream(body)
-    expect(s.keyMaterial).toBe('{}')
+    expect(s.keyMaterial).toBe('{')
+    expect(serializeForUpstream({} as OpenAIChatRequest).keyMaterial).toBe('{')
     expect(JSON.parse(s.wire)).toEqual({ stream: true, user: 'x' })
   })
 
@@ -53,6 +63,7 @@ describe('serializeForUpstream', () => {
     const s = serializeForUpstream(body)
     expect(JSON.parse(s.wire)).toEqual({ stream: true, model: 'm', messages: [] })
     expect(s.wire).not.toContain('user')
+    expect(s.keyMaterial).toBe('{"model":"m","messages":[]')
   })
 
   test('does not modify the body', () => {
