@@ -67,14 +67,8 @@ export function formatTraceparent(traceId: string, spanId: string, flags: number
 export function randomHexId(random: RandomBytes, n: number): string {
   for (;;) {
     const bytes = random(n)
-    let out = ''
-    let any = 0
-    for (let i = 0; i < n; i++) {
-      const b = bytes[i] ?? 0
-      any |= b
-      out += HEX[b >> 4] + HEX[b & 15]
-    }
-    if (any !== 0) return out
+    if (bytes.length === n && bytes.some((b) => b !== 0)) return bytes.toHex()
+    if (bytes.length !== n) throw new RangeError(`random(${n}) gave ${bytes.length} bytes`)
   }
 }
 
