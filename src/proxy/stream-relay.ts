@@ -163,6 +163,11 @@ export async function relayStream(opts: RelayOptions): Promise<Response> {
           controller.write(encodeEvent(start) + PING_EVENT)
           controller.flush()
         } else send(first)
+        // Bun corks the response's writes and sends them only when the event loop next polls. Reading on at once
+        // would translate every upstream chunk already queued first (with a fast upstream, often the whole rest
+        // of the answer), so the head and the first events would wait for all of it. One turn of the loop (a
+        // zero timer; setImmediate and microtasks run before the poll) puts them on the socket now.
+        await Bun.sleep(0)
         let silentSince = performance.now()
         while (!finished) {
           const now = performance.now()
