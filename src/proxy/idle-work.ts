@@ -1,6 +1,7 @@
 /**
  * Work done while no request is in flight, so requests never wait for it:
- * - the tokenizer is loaded shortly after start-up (about 0.2 s of CPU) instead of by the first request;
+ * - the tokenizer is loaded shortly after start-up (about 0.2 s of CPU, which holds up the event loop), at the
+ *   first moment nothing is in flight, instead of by the first request that needs a count;
  * - once a burst of requests is over (nothing in flight for `idleMs`), a full garbage collection runs, so the
  *   memory the burst used goes back to the system while the proxy is idle rather than whenever the collector
  *   next decides to run. Collections are at least `minGapMs` apart.
@@ -12,7 +13,7 @@ export interface IdleWorkOptions {
   warm(): void
   /** A full, synchronous collection (Bun.gc(true)). */
   collect(): void
-  /** Milliseconds after start-up before `warm` runs. */
+  /** Milliseconds after start-up before `warm` runs (later while requests are in flight: it is retried as often). */
   warmAfterMs: number
   /** Milliseconds with nothing in flight after which a burst counts as over. */
   idleMs: number
@@ -30,10 +31,14 @@ export class IdleWork {
 
   constructor(options: IdleWorkOptions) {
     this.#o = options
-    this.#warmTimer = setTimeout(() => {
+    const warmWhenIdle = () => {
       this.#warmTimer = undefined
-      options.warm()
-    }, options.warmAfterMs)
+      if (this.#closed) return
+      if (options.inFlight() === 0) return options.warm()
+      this.#warmTimer = setTimeout(warmWhenIdle, options.warmAfterMs)
+      this.#warmTimer.unref?.()
+    }
+    this.#warmTimer = setTimeout(warmWhenIdle, options.warmAfterMs)
     this.#warmTimer.unref?.()
   }
 

@@ -143,7 +143,7 @@ export async function handleMessages(deps: ProxyDeps, request: Request, requestI
       onDone: (s) => {
         request.signal.removeEventListener('abort', onClientGone)
         if (s.replacedBytes > 0) deps.logger.warn({ request_id: requestId, replaced_bytes: s.replacedBytes }, 'the upstream sent malformed UTF-8; replaced with U+FFFD')
-        upstream.settle(billedUsage(translator.usage))
+        upstream.settle(billedUsage(translator.usage), s.outcome === 'complete')
         const status = s.outcome === 'client_gone' ? 499 : s.preCommitStatus ?? 200
         finish(status, { usage: translator.usage, outcome: s.outcome, error: s.error?.message, responseBody: logBodies ? tap.message() : undefined })
       },

@@ -146,7 +146,12 @@ export class RedisLink {
   #withDeadline<T>(p: Promise<T>): Promise<T> {
     let timer: ReturnType<typeof setTimeout> | undefined
     const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`Redis did not answer within ${this.#timeoutMs} ms (REDIS_TIMEOUT_MS)`)), this.#timeoutMs)
+      // The refusal waits one more turn of the event loop: when the loop itself was held up (a long synchronous
+      // task such as loading the tokenizer), the answer may be sitting unread in the socket, and the poll that
+      // precedes the next timer delivers it first. A late Redis is then not mistaken for a failed one.
+      timer = setTimeout(() => {
+        timer = setTimeout(() => reject(new Error(`Redis did not answer within ${this.#timeoutMs} ms (REDIS_TIMEOUT_MS)`)), 0)
+      }, this.#timeoutMs)
     })
     p.catch(() => {})
     return Promise.race([p, deadline]).finally(() => clearTimeout(timer))

@@ -46,6 +46,7 @@ const EndpointHealth = {
   properties: {
     url: { type: 'string' }, breaker: { type: 'string', enum: ['CLOSED', 'HALF_OPEN', 'OPEN'] }, consecutive_failures: int,
     retry_after_ms: int, successes: int, failures: int, last_error: { type: 'string' },
+    idle_connections: { ...int, description: 'Connections its answers left in the keep-alive pool in the last 2 s: the next requests reuse them without a connect phase' },
   },
 }
 

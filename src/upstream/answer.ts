@@ -23,8 +23,11 @@ export interface SendResult {
   abort(reason?: unknown): void
   /** Reads a non-streaming JSON body within `timeoutMs` (what is left of MAX_STREAM_SECONDS); frees the slot. */
   readJson(timeoutMs: number): Promise<unknown>
-  /** The answer is over: frees its connection slot and corrects the rate-limit window with the real usage. */
-  settle(usage?: UpstreamUsage): void
+  /**
+   * The answer is over: frees its connection slot and corrects the rate-limit window with the real usage.
+   * `complete`: the body was read to its end, so its connection can serve the next request (default true).
+   */
+  settle(usage?: UpstreamUsage, complete?: boolean): void
 }
 
 /** What the result needs besides the response. */
@@ -33,6 +36,8 @@ export interface SendResultContext {
   attempts: number
   /** Frees the connection slot. */
   release: () => void
+  /** The answer ended normally and its connection went back to the keep-alive pool. */
+  reused?: () => void
   permit: GatePermit | undefined
   /** The client's signal. */
   signal: AbortSignal
@@ -45,11 +50,12 @@ export interface SendResultContext {
 /** Wraps a successful attempt into the SendResult the caller reads. */
 export function createSendResult(r: Extract<AttemptResult, { kind: 'response' }>, ctx: SendResultContext): SendResult {
   let done = false
-  const free = () => {
+  const free = (reusable: boolean) => {
     if (done) return
     done = true
     ctx.release()
     r.detach()
+    if (reusable && !r.ctrl.signal.aborted && r.response.headers.get('connection')?.toLowerCase() !== 'close') ctx.reused?.()
   }
   return {
     response: r.response,
@@ -58,7 +64,7 @@ export function createSendResult(r: Extract<AttemptResult, { kind: 'response' }>
     firstByteMs: r.firstByteMs,
     abort: (reason) => {
       r.ctrl.abort(reason)
-      free()
+      free(false)
     },
     readJson: async (timeoutMs) => {
       let timedOut = false
@@ -67,8 +73,10 @@ export function createSendResult(r: Extract<AttemptResult, { kind: 'response' }>
         r.ctrl.abort(new PhaseTimeout('total'))
       }, Math.max(0, timeoutMs))
       let text: string
+      let read = false
       try {
         text = await r.response.text()
+        read = true
       } catch (e) {
         if (timedOut) {
           ctx.onTotalTimeout(ctx.maxStreamMs)
@@ -78,7 +86,7 @@ export function createSendResult(r: Extract<AttemptResult, { kind: 'response' }>
         throw new ProxyError('api_error', `The upstream answer broke off: ${describeFetchError(e)}`, { status: 502 })
       } finally {
         clearTimeout(timer)
-        free()
+        free(read)
       }
       try {
         return JSON.parse(text)
@@ -86,8 +94,8 @@ export function createSendResult(r: Extract<AttemptResult, { kind: 'response' }>
         throw new ProxyError('api_error', `The upstream answered with a body that is not JSON: ${(e as Error).message}`, { status: 502 })
       }
     },
-    settle: (usage) => {
-      free()
+    settle: (usage, complete = true) => {
+      free(complete)
       ctx.permit?.settle(usage ? usage.inputTokens + usage.outputTokens : undefined)
     },
   }

@@ -3,6 +3,8 @@
  * apart by the request body (see phasedBody): connecting until Bun pulls the body (HTTP_CONNECT_TIMEOUT),
  * writing until the socket took it (HTTP_WRITE_TIMEOUT), then waiting for the response headers (the first-byte
  * timeout). Bun's own socket idle timer is switched off so it can never cut a phase shorter than configured.
+ * On a connection known to be idle in the keep-alive pool (`warm`) there is no connect phase: the body is a plain
+ * string, which saves a round trip through the JavaScript thread, and only the first-byte timer runs.
  */
 import { ProxyError } from '../server/errors'
 import { upstreamErrorToProxyError, type UpstreamErrorHints } from '../translate/errors'
@@ -56,6 +58,12 @@ export interface AttemptRequest {
   hints?: UpstreamErrorHints
   /** Called (once, synchronously) when Bun has taken the whole body: the request is on its way. */
   onWritten?: () => void
+  /**
+   * The endpoint has an idle keep-alive connection for this request (WarmConnections) and the body is at most
+   * SMALL_BODY_BYTES (whose write phase ends as soon as Bun takes it): there is no connect phase to time, so the
+   * body is sent as a plain string and the first-byte timeout runs from the start.
+   */
+  warm?: boolean
 }
 
 /** A duration for messages: `300 ms`, `1.5 s`. */
@@ -91,24 +99,27 @@ export async function runAttempt(ep: LiveEndpoint, req: AttemptRequest, limits: 
       ctrl.abort(new PhaseTimeout(p))
     }, ms)
   }
-  arm('connect', limits.connectMs)
+  arm(req.warm ? 'first_byte' : 'connect', req.warm ? limits.firstByteMs : limits.connectMs)
   // Once fetch has settled, a late signal from the body (a server that answered before it read everything, or an
   // abort that released a pending write) must not start another phase timer.
   let settled = false
-  const body = phasedBody(req.body, {
+  const dispatched = () => {
+    try {
+      req.onWritten?.()
+    } catch {} // its own caller sees the failure when it uses the result
+  }
+  const body = req.warm ? req.body.text : phasedBody(req.body, {
     connected: () => {
       if (!settled) arm('write', limits.writeMs)
     },
     written: () => {
       if (settled) return
       arm('first_byte', limits.firstByteMs)
-      try {
-        req.onWritten?.()
-      } catch {} // its own caller sees the failure when it uses the result
+      dispatched()
     },
   })
   try {
-    const response = await ep.session.fetch(req.url, {
+    const pending = ep.session.fetch(req.url, {
       method: 'POST',
       body,
       headers: { ...req.headers, 'accept-encoding': ACCEPT_ENCODING, 'content-length': String(req.body.byteLength) },
@@ -116,6 +127,8 @@ export async function runAttempt(ep: LiveEndpoint, req: AttemptRequest, limits: 
       timeout: false,
       decompress: true,
     })
+    if (req.warm) dispatched()
+    const response = await pending
     settled = true
     clearTimeout(timer)
     const now = performance.now()

@@ -9,7 +9,7 @@ import { LimiterGate, LimiterTimeout, type GatePermit, type SharedLimiter } from
 import type { BreakerTransition } from '../resilience/circuit-breaker'
 import { clientGone, runAttempt, secondsText } from './attempt'
 import { createSendResult, type SendResult } from './answer'
-import { caBundle, prefetchDns, promptSizeTokens, upstreamBody } from './transport'
+import { caBundle, prefetchDns, promptSizeTokens, SMALL_BODY_BYTES, upstreamBody } from './transport'
 import type { RequestSpan } from '../tracing/tracer'
 import { sleep } from './sleep'
 
@@ -204,7 +204,7 @@ export class UpstreamClient {
       const span = opts.trace?.startAttempt({ 'server.address': ep.baseUrl, 'http.request.resend_count': attempt, 'gen_ai.request.model': opts.upstreamModel }, `chat ${opts.upstreamModel}`)
       const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...ep.headers, ...span?.headers() }
       const hints = { get inputTokens() { return opts.inputTokens() }, apiKey: s.OPENAI_API_KEY }
-      const r = await runAttempt(ep, { url: ep.chatUrl(opts.upstreamModel), headers, body, signal: opts.signal, hints, onWritten: whileWaiting }, limits)
+      const r = await runAttempt(ep, { url: ep.chatUrl(opts.upstreamModel), headers, body, signal: opts.signal, hints, onWritten: whileWaiting, warm: ep.warm.take() && body.byteLength <= SMALL_BODY_BYTES }, limits)
       whileWaiting = undefined
       if (r.kind === 'response' || r.kind === 'status') this.#metrics?.setUpstreamReachable(true)
       else if (r.kind === 'connection') this.#metrics?.setUpstreamReachable(false)
@@ -215,7 +215,7 @@ export class UpstreamClient {
         ep.successes++
         this.#gate?.onSuccess()
         if (r.waitMs > 0) ep.firstByte.record(sizeTokens, r.waitMs)
-        return createSendResult(r, { endpoint: ep.baseUrl, attempts: attempt + 1, release, permit, signal: opts.signal, maxStreamMs: s.MAX_STREAM_SECONDS * 1000, onTotalTimeout: (ms) => this.recordTimeout('total', opts.requestId, ms, 'MAX_STREAM_SECONDS') })
+        return createSendResult(r, { endpoint: ep.baseUrl, attempts: attempt + 1, release, reused: () => ep.warm.put(), permit, signal: opts.signal, maxStreamMs: s.MAX_STREAM_SECONDS * 1000, onTotalTimeout: (ms) => this.recordTimeout('total', opts.requestId, ms, 'MAX_STREAM_SECONDS') })
       }
       release()
       if (r.kind === 'client_gone') {

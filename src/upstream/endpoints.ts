@@ -6,7 +6,8 @@ import { AdaptiveTimeout } from '../resilience/adaptive-timeout'
 import { CircuitBreaker, isBreakerFailure, type AttemptOutcome, type BreakerDecision, type BreakerSnapshot, type BreakerState, type BreakerTransition } from '../resilience/circuit-breaker'
 import type { BreakerStateName } from '../metrics/health'
 import { ProxyError } from '../server/errors'
-import { createTransport, type TransportSettings } from './transport'
+import { createTransport, keepAliveOption, type TransportSettings } from './transport'
+import { WarmConnections } from './pool'
 import { secondsText, type AttemptResult } from './attempt'
 
 /** One upstream endpoint: where chat completions go and which headers every call carries. */
@@ -55,6 +56,8 @@ export interface LiveEndpoint extends UpstreamEndpoint {
   /** The breaker shared with other replicas (REDIS_URL), when configured. */
   shared?: SharedBreaker
   readonly firstByte: AdaptiveTimeout
+  /** Connections this endpoint's answers left idle in the keep-alive pool (see WarmConnections). */
+  readonly warm: WarmConnections
   /** HTTP_READ_TIMEOUT in ms: the first-byte timeout, and the ceiling of a learned one. */
   readonly readTimeoutMs: number
   /** Requests that got a 2xx from it, and attempts that failed. */
@@ -72,6 +75,8 @@ export interface EndpointHealth {
   retry_after_ms: number
   successes: number
   failures: number
+  /** Connections its answers left idle in the keep-alive pool within the last WARM_WINDOW_MS (reused without a connect phase). */
+  idle_connections: number
   last_error?: string
   proxy?: string
   /** The first-byte timeout per prompt size class, as learned (HTTP_ADAPTIVE_TIMEOUT) and capped by HTTP_READ_TIMEOUT. */
@@ -85,6 +90,12 @@ export function firstByteTimeout(ep: LiveEndpoint, inputTokens: number): { ms: n
     ? { ms: learned, source: 'HTTP_ADAPTIVE_TIMEOUT, learned from recent first-byte times' }
     : { ms: ep.readTimeoutMs, source: 'HTTP_READ_TIMEOUT' }
 }
+
+/**
+ * How long an idle keep-alive connection is counted on to be still open: well inside the 5 s keep-alive timeout
+ * common to uvicorn (vLLM), llama.cpp's server and Node, and never longer than POOL_KEEPALIVE_EXPIRY.
+ */
+export const WARM_WINDOW_MS = 2_000
 
 /** Builds the live endpoints; `onTransition` hears every breaker change (logs and metrics). */
 export function createEndpoints(
@@ -104,7 +115,9 @@ export function createEndpoints(
     })
     const readTimeoutMs = (s.HTTP_READ_TIMEOUT ?? s.MAX_STREAM_SECONDS) * 1000
     const firstByte = new AdaptiveTimeout({ enabled: s.HTTP_ADAPTIVE_TIMEOUT, baseTimeoutMs: readTimeoutMs })
-    const live: LiveEndpoint = { baseUrl: ep.baseUrl, headers: ep.headers, chatUrl: ep.chatUrl, session, proxy, breaker, firstByte, readTimeoutMs, successes: 0, failures: 0 }
+    const keepAlive = keepAliveOption(s)
+    const warm = keepAlive ? new WarmConnections(keepAlive.maxIdleSockets, Math.min(WARM_WINDOW_MS, keepAlive.idleTimeout * 1000), now) : new WarmConnections(0, 0, now)
+    const live: LiveEndpoint = { baseUrl: ep.baseUrl, headers: ep.headers, chatUrl: ep.chatUrl, session, proxy, breaker, firstByte, warm, readTimeoutMs, successes: 0, failures: 0 }
     breaker.onTransition((t) => onTransition(live, t))
     return live
   })
@@ -121,6 +134,7 @@ export function endpointsHealth(endpoints: readonly LiveEndpoint[]): EndpointHea
       retry_after_ms: Math.ceil(b.retryAfterMs),
       successes: ep.successes,
       failures: ep.failures,
+      idle_connections: ep.warm.count,
       ...(ep.lastError ? { last_error: ep.lastError } : {}),
       ...(ep.proxy ? { proxy: redactUserinfo(ep.proxy) } : {}),
       first_byte_timeouts: ep.firstByte.snapshot().map((c) => ({

@@ -81,3 +81,48 @@ export class ConnectionSlots {
     }
   }
 }
+
+/**
+ * Connections known to be open and idle in an endpoint's keep-alive pool, by when each went idle. Bun does not say
+ * which connection a request gets, so this is what ccproxy can know: an answer that ended normally (read to its
+ * end, not aborted, no `Connection: close`) leaves its connection in the pool for the next request. A request that
+ * takes one of these skips the connect phase, so it can send its body as a plain string (no round trip through the
+ * JavaScript thread to mark the phases) and be timed from the start by the first-byte timeout alone. A connection
+ * idle longer than `windowMs` may have been closed by the server (5 s is a common keep-alive timeout), so it is
+ * not counted on; nor are more than `max` (POOL_MAX_KEEPALIVE_CONNECTIONS).
+ */
+export class WarmConnections {
+  readonly #idleSince: number[] = []
+
+  constructor(
+    readonly max: number,
+    readonly windowMs: number,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  /** Idle connections counted on now. */
+  get count(): number {
+    this.#expire()
+    return this.#idleSince.length
+  }
+
+  /** Takes one idle connection (the most recently used) if one can be counted on. */
+  take(): boolean {
+    this.#expire()
+    return this.#idleSince.pop() !== undefined
+  }
+
+  /** A connection went back to the pool. */
+  put(): void {
+    if (this.max <= 0 || this.windowMs <= 0) return
+    this.#idleSince.push(this.now())
+    if (this.#idleSince.length > this.max) this.#idleSince.shift()
+  }
+
+  #expire(): void {
+    const oldest = this.now() - this.windowMs
+    let stale = 0
+    while (stale < this.#idleSince.length && this.#idleSince[stale] < oldest) stale++
+    if (stale > 0) this.#idleSince.splice(0, stale)
+  }
+}

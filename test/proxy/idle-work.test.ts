@@ -33,6 +33,23 @@ describe('IdleWork', () => {
     }
   })
 
+  test('the warm-up waits for a moment with nothing in flight', async () => {
+    let inFlight = 2
+    let warmed = 0
+    const idle = new IdleWork({ inFlight: () => inFlight, warm: () => warmed++, collect: () => {}, warmAfterMs: 5, idleMs: 1_000, minGapMs: 0 })
+    try {
+      await sleep(40)
+      expect(warmed).toBe(0)
+      inFlight = 0
+      await sleep(40)
+      expect(warmed).toBe(1)
+      await sleep(20)
+      expect(warmed).toBe(1)
+    } finally {
+      idle.close()
+    }
+  })
+
   test('collections are at least minGapMs apart; close stops everything', async () => {
     let collected = 0
     let warmed = 0
