@@ -140,13 +140,18 @@ export async function relayStream(opts: RelayOptions): Promise<Response> {
   const stream = new ReadableStream<Uint8Array>({
     type: 'direct',
     async pull(controller) {
-      const send = (events: AnthropicStreamEvent[]) => {
-        if (events.length === 0) return
+      /** Writes a batch; true when it carried the answer's first content delta. */
+      const send = (events: AnthropicStreamEvent[]): boolean => {
+        if (events.length === 0) return false
         tap?.send(events)
-        if (clientGone) return
+        if (clientGone) return false
         let s = ''
+        let firstContent = false
         for (const ev of events) {
-          if (summary.firstContentMs === undefined && ev.type === 'content_block_delta') summary.firstContentMs = performance.now() - startedAt
+          if (summary.firstContentMs === undefined && ev.type === 'content_block_delta') {
+            summary.firstContentMs = performance.now() - startedAt
+            firstContent = true
+          }
           if (ev.type === 'error') {
             summary.outcome = 'error'
             summary.error = ev.error
@@ -155,7 +160,14 @@ export async function relayStream(opts: RelayOptions): Promise<Response> {
         }
         controller.write(s)
         controller.flush()
+        return firstContent
       }
+      // Bun corks the response's writes and sends them only when the event loop next polls. Reading on at once
+      // would translate every upstream chunk already queued first (with a fast upstream, often the whole rest of
+      // the answer), so the head and the first content would wait for all of it. One turn of the loop (a zero
+      // timer; setImmediate and microtasks run before the poll) puts them on the socket now. This is done after the
+      // first write and after the one carrying the first content delta: twice per answer at most.
+      const releaseCorked = () => Bun.sleep(0)
       try {
         if (first === TIMEOUT) {
           const start = translator.start()
@@ -163,11 +175,7 @@ export async function relayStream(opts: RelayOptions): Promise<Response> {
           controller.write(encodeEvent(start) + PING_EVENT)
           controller.flush()
         } else send(first)
-        // Bun corks the response's writes and sends them only when the event loop next polls. Reading on at once
-        // would translate every upstream chunk already queued first (with a fast upstream, often the whole rest
-        // of the answer), so the head and the first events would wait for all of it. One turn of the loop (a
-        // zero timer; setImmediate and microtasks run before the poll) puts them on the socket now.
-        await Bun.sleep(0)
+        await releaseCorked()
         let silentSince = performance.now()
         while (!finished) {
           const now = performance.now()
@@ -194,7 +202,7 @@ export async function relayStream(opts: RelayOptions): Promise<Response> {
             continue
           }
           silentSince = performance.now()
-          send(events)
+          if (send(events)) await releaseCorked()
         }
       } catch (err) {
         const broke = new ProxyError('api_error', `The upstream stream broke: ${(err as Error)?.message ?? err}`)
