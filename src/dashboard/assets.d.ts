@@ -1,9 +1,9 @@
-/** Files imported as text (`with { type: 'text' }`) and embedded into the binary. */
+/** Files imported with `with { type: 'file' }`: Bun gives their path (inside the binary once compiled). */
 declare module 'swagger-ui-dist/swagger-ui-bundle.js' {
-  const text: string
-  export default text
+  const path: string
+  export default path
 }
 declare module 'swagger-ui-dist/swagger-ui.css' {
-  const text: string
-  export default text
+  const path: string
+  export default path
 }

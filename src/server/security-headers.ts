@@ -11,6 +11,6 @@ export function htmlPage(html: string): Response {
 }
 
 /** A static asset (script, style sheet) with its content type, `nosniff`, and an hour of caching. */
-export function staticAsset(body: string, type: string): Response {
+export function staticAsset(body: string | Blob, type: string): Response {
   return new Response(body, { headers: { 'content-type': type, 'cache-control': 'public, max-age=3600', 'x-content-type-options': 'nosniff' } })
 }
