@@ -7,6 +7,7 @@ import type { Tiktoken, TiktokenEncoding } from 'tiktoken'
 import type { AnthropicMessage, AnthropicTool } from '../translate/types.ts'
 import { TokenMemo, type MemoKey } from './memo.ts'
 import { createEncoder } from './tiktoken-loader.ts'
+import { roughTokens } from './estimate.ts'
 
 /** Per message: the chat format's start/role/end markers (OpenAI cookbook: 3 per message + 1 for the role). */
 export const TOKENS_PER_MESSAGE = 4
@@ -87,10 +88,6 @@ function memoKey(text: string): MemoKey {
   return text.length <= SHORT_TEXT_KEY ? text : Number((Bun.hash(text) as bigint) & KEY_BITS)
 }
 
-function charsEstimate(text: string): number {
-  return Math.ceil(text.length / 4)
-}
-
 /**
  * Longest run of whitespace, or of anything else, tokenized in one piece. tiktoken's byte-pair merge is quadratic
  * in the length of a pre-token (200,000 × "a" takes 15 s), and a pre-token never spans more than about one such
@@ -158,7 +155,7 @@ export class TokenCounter {
   countText(text: string): number {
     if (text.length === 0) return 0
     const encoder = this.#load()
-    if (encoder === null) return charsEstimate(text)
+    if (encoder === null) return roughTokens(text.length)
     const key = memoKey(text)
     const known = this.#memo.get(key)
     if (known !== undefined) return known
@@ -166,7 +163,7 @@ export class TokenCounter {
     try {
       tokens = encodedLength(encoder, text)
     } catch {
-      return charsEstimate(text)
+      return roughTokens(text.length)
     }
     this.#memo.set(key, tokens)
     return tokens

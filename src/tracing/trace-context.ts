@@ -67,8 +67,8 @@ export function formatTraceparent(traceId: string, spanId: string, flags: number
 export function randomHexId(random: RandomBytes, n: number): string {
   for (;;) {
     const bytes = random(n)
-    if (bytes.length === n && bytes.some((b) => b !== 0)) return bytes.toHex()
     if (bytes.length !== n) throw new RangeError(`random(${n}) gave ${bytes.length} bytes`)
+    if (bytes.some((b) => b !== 0)) return bytes.toHex()
   }
 }
 

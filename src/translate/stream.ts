@@ -3,6 +3,7 @@ import { BlockWriter, type StreamTranslatorOptions } from './stream-blocks'
 import { nonEmpty } from './stream-tools'
 import type { AnthropicErrorType, AnthropicStopReason, AnthropicStreamEvent, AnthropicUsage, OpenAIChatChunk, OpenAIDelta, OpenAIUsage } from './types'
 import { mapFinishReason, mapUsage } from './usage'
+import { roughTokens } from '../tokens/estimate'
 
 export type { StreamTranslatorOptions } from './stream-blocks'
 
@@ -127,7 +128,7 @@ export class StreamTranslator extends BlockWriter {
     // Gemini reports `stop` for tool calls; and tool_use with no tool_use block makes clients discard the answer.
     if (this.toolBlocks > 0 && stop === 'end_turn') stop = 'tool_use'
     else if (this.toolBlocks === 0 && stop === 'tool_use') stop = 'end_turn'
-    const usage = this.rawUsage !== null ? mapUsage(this.rawUsage) : { ...this.startUsage(), output_tokens: Math.ceil(this.chars / 4) }
+    const usage = this.rawUsage !== null ? mapUsage(this.rawUsage) : { ...this.startUsage(), output_tokens: roughTokens(this.chars) }
     this._stopReason = stop
     this._usage = usage
     out.push({ type: 'message_delta', delta: { stop_reason: stop, stop_sequence: null }, usage })

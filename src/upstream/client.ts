@@ -9,7 +9,8 @@ import { LimiterGate, LimiterTimeout, type GatePermit, type SharedLimiter } from
 import type { BreakerTransition } from '../resilience/circuit-breaker'
 import { clientGone, runAttempt, secondsText } from './attempt'
 import { createSendResult, type SendResult } from './answer'
-import { caBundle, prefetchDns, promptSizeTokens, SMALL_BODY_BYTES, upstreamBody } from './transport'
+import { caBundle, prefetchDns, SMALL_BODY_BYTES, upstreamBody } from './transport'
+import { roughTokens } from '../tokens/estimate'
 import type { RequestSpan } from '../tracing/tracer'
 import { sleep } from './sleep'
 
@@ -182,9 +183,8 @@ export class UpstreamClient {
     const maxAttempts = 1 + s.PROVIDER_MAX_RETRIES
     const giveUpAt = performance.now() + s.MAX_STREAM_SECONDS * 1000
     const body = upstreamBody(opts.body)
-    // The first-byte timeout's size class is taken from the body's size (≈ 4 bytes a token), so that choosing it
-    // never needs the tokenizer.
-    const sizeTokens = promptSizeTokens(body.byteLength)
+    // The first-byte timeout's size class is taken from the body's size, so that choosing it never needs the tokenizer.
+    const sizeTokens = roughTokens(body.byteLength)
     let whileWaiting = opts.whileWaiting
     const tried = new Set<LiveEndpoint>()
     let cursor = 0
@@ -204,7 +204,9 @@ export class UpstreamClient {
       const span = opts.trace?.startAttempt({ 'server.address': ep.baseUrl, 'http.request.resend_count': attempt, 'gen_ai.request.model': opts.upstreamModel }, `chat ${opts.upstreamModel}`)
       const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...ep.headers, ...span?.headers() }
       const hints = { get inputTokens() { return opts.inputTokens() }, apiKey: s.OPENAI_API_KEY }
-      const r = await runAttempt(ep, { url: ep.chatUrl(opts.upstreamModel), headers, body, signal: opts.signal, hints, onWritten: whileWaiting, warm: ep.warm.take() && body.byteLength <= SMALL_BODY_BYTES }, limits)
+      // A large body takes an idle connection from the count too (Bun gives it one all the same), but keeps its timed write.
+      const warm = ep.warm.take() && body.byteLength <= SMALL_BODY_BYTES
+      const r = await runAttempt(ep, { url: ep.chatUrl(opts.upstreamModel), headers, body, signal: opts.signal, hints, onWritten: whileWaiting, warm }, limits)
       whileWaiting = undefined
       if (r.kind === 'response' || r.kind === 'status') this.#metrics?.setUpstreamReachable(true)
       else if (r.kind === 'connection') this.#metrics?.setUpstreamReachable(false)

@@ -133,11 +133,6 @@ export function upstreamBody(text: string): UpstreamBody {
   return { text, byteLength: Buffer.byteLength(text, 'utf8') }
 }
 
-/** A prompt's size in tokens as estimated from its JSON body's UTF-8 bytes (about 4 a token): for size classes only. */
-export function promptSizeTokens(byteLength: number): number {
-  return Math.ceil(byteLength / 4)
-}
-
 /**
  * Bodies up to this many bytes count as written once Bun accepted the one write (what it has not yet handed to
  * the socket it holds, like one 64 KB piece before); for larger ones the write phase lasts until Bun reports its
