@@ -125,22 +125,35 @@ export function claudeCodeBody(size: BodySize, opts: { stream?: boolean; seed?: 
     }
   }
   const target = BODY_BYTES[size]
+  const messages = [firstUserMessage(rng, 20)]
+  const { model, max_tokens, metadata } = envelope('claude-sonnet-4-5-20250929', stream)
+  // Claude Code's field order, and its proportions: a session's system array is about 7.4 KB and its tools about
+  // 32 KB (2.1.332); smaller bodies scale both down.
   const body: AnthropicMessagesRequest = {
-    ...envelope('claude-sonnet-4-5-20250929', stream),
-    system: claudeCodeSystem(rng, Math.round(target / 70)),
-    tools: claudeCodeTools(rng, Math.round(target / 1200)),
+    model,
+    messages,
+    system: claudeCodeSystem(rng, Math.round(Math.min(SYSTEM_BYTES, target * 0.12) / WORD_BYTES)),
+    tools: claudeCodeTools(rng, Math.max(10, Math.round(Math.min(TOOLS_BYTES, target * 0.53) / TOOL_NAMES.length / WORD_BYTES - SCHEMA_WORDS))),
+    metadata,
+    max_tokens,
     thinking: { type: 'enabled', budget_tokens: 4096 },
-    messages: [firstUserMessage(rng, 20)],
+    stream,
   }
   const resultWords = Math.max(40, Math.round(target / 200))
   let bytes = JSON.stringify(body).length
   for (let n = 0; n < 10_000 && bytes < target; n++) {
     const turn = toolTurn(rng, n, resultWords)
-    body.messages.push(...turn)
+    messages.push(...turn)
     bytes += JSON.stringify(turn).length + 1
   }
   return body
 }
+
+/** Claude Code's system array and tool list as JSON (2.1.332), the average JSON bytes of a prose word, and a tool schema's size in words. */
+const SYSTEM_BYTES = 7_400
+const TOOLS_BYTES = 32_000
+const WORD_BYTES = 6.4
+const SCHEMA_WORDS = 95
 
 /** The JSON text of claudeCodeBody(size, opts). */
 export function claudeCodeBodyText(size: BodySize, opts: { stream?: boolean; seed?: number } = {}): string {

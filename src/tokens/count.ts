@@ -3,6 +3,7 @@
  * tokenized is looked up first (by its hash, or itself when short), so a conversation that grew by one message costs the
  * hashing of its old blocks (about 0.1 ms a megabyte) plus the tokenizing of the new ones.
  */
+import { isDeepFrozen, jsonOf } from '../translate/frozen-json'
 import type { Tiktoken, TiktokenEncoding } from 'tiktoken'
 import type { AnthropicMessage, AnthropicTool } from '../translate/types.ts'
 import { TokenMemo, type MemoKey } from './memo.ts'
@@ -130,6 +131,8 @@ export class TokenCounter {
   readonly encoding: string
   readonly #memo: TokenMemo
   #encoder: Tiktoken | null | undefined
+  /** Totals of deep-frozen tool lists (a session's kept tools, src/proxy/tool-section.ts), counted once. */
+  #toolTotals = new WeakMap<object, number>()
 
   constructor(encoding: string = 'o200k_base', options: TokenCounterOptions = {}) {
     this.encoding = encoding
@@ -149,6 +152,7 @@ export class TokenCounter {
   /** Forgets memoised counts and resets stats. */
   clear(): void {
     this.#memo.clear()
+    this.#toolTotals = new WeakMap()
   }
 
   /** Tokens in one text (special-token markers count as ordinary text), memoised by the text's hash. */
@@ -180,8 +184,7 @@ export class TokenCounter {
       else if (Array.isArray(content)) for (const block of content) total += this.#countBlock(block as Block)
     }
     if (req.tools !== undefined && req.tools.length > 0) {
-      total += TOOLS_PREAMBLE_TOKENS
-      for (const tool of req.tools) total += this.#countTool(tool)
+      total += TOOLS_PREAMBLE_TOKENS + this.#countTools(req.tools)
     }
     const choiceName = req.tool_choice?.name
     if (typeof choiceName === 'string') total += TOKENS_PER_TOOL_CALL + this.countText(choiceName)
@@ -202,7 +205,7 @@ export class TokenCounter {
 
   #countJson(value: unknown): number {
     if (typeof value === 'string') return this.countText(value)
-    return this.countText(JSON.stringify(value ?? {}) ?? '')
+    return this.countText(jsonOf(value ?? {}) ?? '')
   }
 
   #countContent(content: unknown): number {
@@ -255,6 +258,17 @@ export class TokenCounter {
     if (typeof block.name === 'string') total += this.countText(block.name)
     if (block.input !== undefined) total += this.#countJson(block.input)
     if (block.content !== undefined) total += this.#countContent(block.content)
+    return total
+  }
+
+  #countTools(tools: readonly AnthropicTool[]): number {
+    const frozen = isDeepFrozen(tools)
+    const known = frozen ? this.#toolTotals.get(tools) : undefined
+    if (known !== undefined) return known
+    let total = 0
+    for (const tool of tools) total += this.#countTool(tool)
+    // Only a tokenizer's count is kept: a fallback estimate is not worth keeping past a tokenizer that loads later.
+    if (frozen && this.#encoder) this.#toolTotals.set(tools, total)
     return total
   }
 

@@ -1,6 +1,7 @@
 import { modelRules, type ModelRules } from './models'
 import type { ProviderProfile } from './providers/profile'
 import { convertMessages } from './request-messages'
+import { freezeDeep, isDeepFrozen } from './frozen-json'
 import { applyTokensAndReasoning } from './request-reasoning'
 import { ToolNamer, type ToolNameMap } from './tool-names'
 import type { AnthropicMessagesRequest, AnthropicTool, OpenAIChatRequest, OpenAITool } from './types'
@@ -87,20 +88,30 @@ function applySampling(body: OpenAIChatRequest, req: AnthropicMessagesRequest, r
   if (rules.acceptsStop && req.stop_sequences?.length) body.stop = req.stop_sequences.slice(0, 4)
 }
 
+/** The upstream tools of a deep-frozen client tool list, per profile, with the upstream names they were built with. */
+const translatedTools = new WeakMap<readonly AnthropicTool[], { profile: ProviderProfile; names: readonly string[]; tools: readonly OpenAITool[] }>()
+
 function applyTools(body: OpenAIChatRequest, req: AnthropicMessagesRequest, profile: ProviderProfile, namer: ToolNamer): void {
-  let tools: OpenAITool[] | undefined
-  if (req.tools) {
-    for (const tool of req.tools) {
-      if (!isClientTool(tool)) continue
+  const clientTools = req.tools?.filter(isClientTool)
+  if (!clientTools?.length) return
+  // Every name goes through the namer (it records renames for the response), even when the tools are reused.
+  const names = clientTools.map((tool) => namer.upstream(tool.name))
+  const frozen = isDeepFrozen(req.tools) ? req.tools : undefined
+  const kept = frozen && translatedTools.get(frozen)
+  if (kept && kept.profile === profile && kept.names.every((n, i) => n === names[i])) body.tools = kept.tools as OpenAITool[]
+  else {
+    const tools = clientTools.map((tool, i): OpenAITool => {
       const schema = tool.input_schema ?? { type: 'object', properties: {} }
-      const fn: OpenAITool['function'] = { name: namer.upstream(tool.name) }
+      const fn: OpenAITool['function'] = { name: names[i] }
       if (typeof tool.description === 'string') fn.description = tool.description
       fn.parameters = profile.normalizeSchema ? profile.normalizeSchema(schema) : schema
-      ;(tools ??= []).push({ type: 'function', function: fn })
-    }
+      return { type: 'function', function: fn }
+    })
+    // A frozen list (a session's tools, see src/proxy/tool-section.ts) is translated once per profile; the
+    // frozen result's JSON is then written once too (frozen-json.ts).
+    if (frozen) translatedTools.set(frozen, { profile, names, tools: freezeDeep(tools) })
+    body.tools = tools
   }
-  if (!tools) return
-  body.tools = tools
   const choice = req.tool_choice
   if (!choice) return
   switch (choice.type) {

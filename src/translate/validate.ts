@@ -1,5 +1,6 @@
 import { ProxyError } from '../server/errors'
 import type { AnthropicCountTokensRequest, AnthropicMessagesRequest } from './types'
+import { isDeepFrozen } from './frozen-json'
 
 /** Anthropic's documented limit on `messages` entries. */
 export const MAX_MESSAGES = 100_000
@@ -97,10 +98,22 @@ export function pathTooDeep(v: unknown, limit: number): string | undefined {
   return undefined
 }
 
+/**
+ * pathTooDeep(b, MAX_DEPTH), skipping a deep-frozen member: a session's kept tools (src/proxy/tool-section.ts)
+ * passed this check, at this same depth, in the request they were learned from.
+ */
+function bodyTooDeep(b: Obj): string | undefined {
+  for (const key in b) {
+    const v = b[key]
+    if (typeof v === 'object' && v !== null && !isDeepFrozen(v) && tooDeep(v, MAX_DEPTH - 1)) return pathTooDeep(b, MAX_DEPTH)
+  }
+  return undefined
+}
+
 function checkCommon(body: unknown): Obj {
   if (!isObject(body)) fail('body', `must be a JSON object, got ${shown(body)}`)
   const b = body as Obj
-  const deep = pathTooDeep(b, MAX_DEPTH)
+  const deep = bodyTooDeep(b)
   if (deep !== undefined) fail(deep.length > 80 ? `${deep.slice(0, 77)}...` : deep, `nested deeper than ${MAX_DEPTH} levels`)
   if (b.model === undefined) fail('model', 'field required')
   if (typeof b.model !== 'string' || !b.model) fail('model', `must be a non-empty string, got ${shown(b.model)}`)
