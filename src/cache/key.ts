@@ -46,17 +46,27 @@ export function serializeForUpstream(body: OpenAIChatRequest): UpstreamSerializa
 }
 
 /**
- * JSON.stringify(fields) for an object of defined JSON values, taking a deep-frozen field's text from jsonOf (a
- * session's translated tools: about 32 KB written once instead of on every request). Same bytes either way.
+ * JSON.stringify(fields) for an object of defined JSON values, taking the text of a deep-frozen field, or of a
+ * deep-frozen first element of an array field, from jsonOf: a session's translated tools and its system message
+ * (about 40 KB) are written once instead of on every request. Same bytes either way.
  */
 function stringifyFields(fields: Record<string, unknown>): string {
   let frozen = false
-  for (const k in fields) if (isDeepFrozen(fields[k])) frozen = true
+  for (const k in fields) if (hasFrozenPart(fields[k])) frozen = true
   if (!frozen) return JSON.stringify(fields)
   let out = ''
-  for (const k in fields) out += (out ? ',' : '{') + JSON.stringify(k) + ':' + jsonOf(fields[k])
+  for (const k in fields) {
+    const v = fields[k]
+    let json: string
+    if (Array.isArray(v) && v.length > 0 && isDeepFrozen(v[0]) && !isDeepFrozen(v)) {
+      json = '[' + jsonOf(v[0]) + (v.length > 1 ? ',' + JSON.stringify(v.slice(1)).slice(1) : ']')
+    } else json = jsonOf(v) as string
+    out += (out ? ',' : '{') + JSON.stringify(k) + ':' + json
+  }
   return out ? out + '}' : '{}'
 }
+
+const hasFrozenPart = (v: unknown) => isDeepFrozen(v) || (Array.isArray(v) && v.length > 0 && isDeepFrozen(v[0]))
 
 /**
  * The response cache and de-duplication key: SHA-256 (hex) over the upstream base URL, the upstream model, the

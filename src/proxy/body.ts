@@ -48,7 +48,7 @@ const tooSlow = (ms: number) => new ProxyError('invalid_request_error', `The req
 
 /**
  * Reads and parses a JSON request body within MAX_REQUEST_BYTES and CLIENT_BODY_TIMEOUT; bad JSON is a 400.
- * With `parse` (a ToolSectionMemo's), the body is read as text and parsed by it. Without, a non-empty body of
+ * With `parse` (a BodyMemo's), the body is read as text and parsed by it. Without, a non-empty body of
  * declared length within the limit (what every client sends) is parsed by Bun's `Request.json()` (5–10% less CPU
  * than text() + JSON.parse on a 60 KB body, bench/request-body.bench.ts); its syntax errors carry the same messages
  * as JSON.parse's.

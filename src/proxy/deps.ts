@@ -9,7 +9,7 @@ import type { RequestRecord } from './messages'
 import { Metrics } from '../metrics/registry'
 import { logRequest } from '../log/app-logger'
 import { CacheLayer } from '../cache/layer'
-import { ToolSectionMemo } from './tool-section'
+import { BodyMemo } from './body-memo'
 import { createTracer, type Tracer } from '../tracing/tracer'
 import { KeyChecker } from '../plugins/auth'
 import { IdleWork } from './idle-work'
@@ -38,8 +38,8 @@ export interface ProxyDeps {
   readonly worker?: WorkerInfo
   /** The client keys (CCPROXY_API_KEYS). */
   readonly keys: KeyChecker
-  /** Parses request bodies, reusing the tool definitions a session sends with every request. */
-  readonly bodies: ToolSectionMemo
+  /** Parses request bodies, reusing the tool definitions and system prompt a session sends with every request. */
+  readonly bodies: BodyMemo
   mapModel(requested: string): string
   countTokens(req: AnthropicCountTokensRequest): number
   /** Called once per finished request: metrics, the access log, then `observe` when given. */
@@ -95,7 +95,7 @@ export function buildDeps(config: Config, logger: Logger, extra: Partial<ProxyDe
     worker: scaling.worker,
     cacheUpstream: config.OPENAI_BASE_URL.join(','),
     keys: new KeyChecker(config.CCPROXY_API_KEYS),
-    bodies: new ToolSectionMemo(),
+    bodies: new BodyMemo(),
     tracer: extra.tracer ?? createTracer(config, { onExportError: throttled(logger) }),
     startedAt: Date.now(),
     onRequestDone(rec, totalMs) {

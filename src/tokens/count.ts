@@ -131,7 +131,7 @@ export class TokenCounter {
   readonly encoding: string
   readonly #memo: TokenMemo
   #encoder: Tiktoken | null | undefined
-  /** Totals of deep-frozen tool lists (a session's kept tools, src/proxy/tool-section.ts), counted once. */
+  /** Totals of deep-frozen tool lists (a session's kept tools, src/proxy/body-memo.ts), counted once. */
   #toolTotals = new WeakMap<object, number>()
 
   constructor(encoding: string = 'o200k_base', options: TokenCounterOptions = {}) {

@@ -1,8 +1,8 @@
 /**
  * Values the proxy has deep-frozen, with their JSON text computed at most once. A Claude Code session sends the
- * same tool definitions (about 32 KB of JSON) with every request; src/proxy/tool-section.ts parses them once and
- * freezes them, the translator memoises their upstream form, and every serialisation after the first reads the
- * text from here. A frozen value cannot change, so its text cannot go stale.
+ * same tool definitions and system prompt (about 40 KB of JSON) with every request; src/proxy/body-memo.ts parses
+ * them once and freezes them, the translator memoises their upstream form, and every serialisation after the first
+ * reads the text from here. A frozen value cannot change, so its text cannot go stale.
  *
  * Only values passed to freezeDeep count: an object frozen by anything else (whose children may still change) is
  * serialised afresh like any other value.

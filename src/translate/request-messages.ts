@@ -2,6 +2,7 @@ import { decodeProviderState, type ProviderState } from './provider-state'
 import type { ProviderProfile } from './providers/profile'
 import { documentParts, imagePart, searchResultText, serverToolText, toolResultContent, type LooseBlock } from './request-content'
 import type { ToolNamer } from './tool-names'
+import { freezeDeep, isDeepFrozen } from './frozen-json'
 import type {
   AnthropicMessage,
   AnthropicMessagesRequest,
@@ -34,15 +35,22 @@ export interface MessageOptions {
  * the profile says; consecutive same-role messages merged when the profile requires alternation.
  */
 export function convertMessages(req: AnthropicMessagesRequest, opts: MessageOptions): OpenAIChatMessage[] {
+  const frozenSystem = isDeepFrozen(req.system) ? (req.system as object) : undefined
+  const kept = frozenSystem && keptSystem.get(frozenSystem)
+  const reuse = kept && kept.role === opts.systemRole ? kept : undefined
   const system: string[] = []
-  addSystem(req.system, system)
+  if (!reuse) addSystem(req.system, system)
+  let systemRoleSeen = false
   const out: OpenAIChatMessage[] = []
   let pending: string[] | undefined
   const messages = req.messages
   for (let i = 0; i < messages.length; i++) {
     const m = messages[i]
-    if (m.role === 'system') addSystem(m.content, system)
-    else if (m.role === 'assistant') {
+    if (m.role === 'system') {
+      if (reuse && !systemRoleSeen) addSystem(req.system, system)
+      systemRoleSeen = true
+      addSystem(m.content, system)
+    } else if (m.role === 'assistant') {
       if (pending) answerMissing(pending, out)
       pending = pushAssistant(m, opts, out)
     } else {
@@ -51,9 +59,20 @@ export function convertMessages(req: AnthropicMessagesRequest, opts: MessageOpti
     }
   }
   if (opts.profile.requiresAlternation) mergeSameRole(out)
-  if (system.length) out.unshift({ role: opts.systemRole, content: system.join('\n\n') })
+  if (reuse && !systemRoleSeen) {
+    if (reuse.message) out.unshift(reuse.message)
+    return out
+  }
+  const message: OpenAIChatMessage | null = system.length ? { role: opts.systemRole, content: system.join('\n\n') } : null
+  // A frozen system (a session's, see src/proxy/body-memo.ts) makes one frozen message per role, so the upstream
+  // body's JSON writes its text once (frozen-json.ts).
+  if (frozenSystem && !systemRoleSeen) keptSystem.set(frozenSystem, { role: opts.systemRole, message: message && freezeDeep(message) })
+  if (message) out.unshift(message)
   return out
 }
+
+/** The system message of a deep-frozen `system`, for the role it was made for; null when it has no text. */
+const keptSystem = new WeakMap<object, { role: MessageOptions['systemRole']; message: OpenAIChatMessage | null }>()
 
 function addSystem(content: unknown, acc: string[]): void {
   if (typeof content === 'string') {

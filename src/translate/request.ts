@@ -107,7 +107,7 @@ function applyTools(body: OpenAIChatRequest, req: AnthropicMessagesRequest, prof
       fn.parameters = profile.normalizeSchema ? profile.normalizeSchema(schema) : schema
       return { type: 'function', function: fn }
     })
-    // A frozen list (a session's tools, see src/proxy/tool-section.ts) is translated once per profile; the
+    // A frozen list (a session's tools, see src/proxy/body-memo.ts) is translated once per profile; the
     // frozen result's JSON is then written once too (frozen-json.ts).
     if (frozen) translatedTools.set(frozen, { profile, names, tools: freezeDeep(tools) })
     body.tools = tools

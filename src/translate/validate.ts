@@ -99,7 +99,7 @@ export function pathTooDeep(v: unknown, limit: number): string | undefined {
 }
 
 /**
- * pathTooDeep(b, MAX_DEPTH), skipping a deep-frozen member: a session's kept tools (src/proxy/tool-section.ts)
+ * pathTooDeep(b, MAX_DEPTH), skipping a deep-frozen member: a session's kept tools or system (src/proxy/body-memo.ts)
  * passed this check, at this same depth, in the request they were learned from.
  */
 function bodyTooDeep(b: Obj): string | undefined {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import fc from 'fast-check'
 import { FakeUpstream } from '../support/fake-upstream'
 import { startApp, type InProcessProxy } from '../support/proxy-app'
-import { ToolSectionMemo } from '../../src/proxy/tool-section'
+import { BodyMemo } from '../../src/proxy/body-memo'
 import { serializeForUpstream } from '../../src/cache/key'
 import { isDeepFrozen, jsonOf } from '../../src/translate/frozen-json'
 import { getProfile, PROVIDER_NAMES } from '../../src/translate/providers'
@@ -28,6 +28,15 @@ function ccTools(tag = ''): Obj[] {
   }))
 }
 
+/** A system array like Claude Code's: the billing block, the identity line and a long prompt. */
+function bigSystem(tag = ''): Obj[] {
+  return [
+    { type: 'text', text: 'x-anthropic-billing-header: cc_version=2.1.332.500; cc_entrypoint=cli;' },
+    { type: 'text', text: "You are Claude Code, Anthropic's official CLI for Claude.", cache_control: { type: 'ephemeral' } },
+    { type: 'text', text: `${tag}Follow the house rules.\n`.repeat(150), cache_control: { type: 'ephemeral' } },
+  ]
+}
+
 function ccBody(messages: unknown[], tools: unknown = ccTools(), extra: Obj = {}): Obj {
   return { model: 'claude-sonnet-4-5', messages, system: [{ type: 'text', text: 'You are Claude Code.' }], tools, metadata: { user_id: 'u' }, max_tokens: 1000, stream: true, ...extra }
 }
@@ -39,23 +48,23 @@ const turn = (n: number) => [
 ]
 
 /** A memo that has learned the tools of `body`. */
-function learned(body: Obj): ToolSectionMemo {
-  const memo = new ToolSectionMemo()
+function learned(body: Obj): BodyMemo {
+  const memo = new BodyMemo()
   const text = JSON.stringify(body)
   memo.learn(text, memo.parse(text) as Obj)
-  expect(memo.size).toBe(1)
+  expect(memo.size()).toBe(1)
   return memo
 }
 
 /** Parses with the memo and checks the result against JSON.parse: same values in the same key order. */
-function parsesAsWritten(memo: ToolSectionMemo, text: string): unknown {
+function parsesAsWritten(memo: BodyMemo, text: string): unknown {
   const viaMemo = memo.parse(text)
   expect(JSON.stringify(viaMemo)).toBe(JSON.stringify(JSON.parse(text)))
   expect(viaMemo).toEqual(JSON.parse(text))
   return viaMemo
 }
 
-describe('ToolSectionMemo', () => {
+describe('BodyMemo', () => {
   test('a later request of the session takes the kept tools: same value, frozen and shared', () => {
     const memo = learned(ccBody(turn(1)))
     const text = JSON.stringify(ccBody([...turn(1), ...turn(2)]))
@@ -81,7 +90,7 @@ describe('ToolSectionMemo', () => {
     const toolsFirst = JSON.stringify({ tools, ...rest })
     memo.learn(toolsFirst, parsesAsWritten(memo, toolsFirst) as Obj)
     expect(memo.hits).toBe(2)
-    expect(memo.size).toBe(1)
+    expect(memo.size()).toBe(1)
     parsesAsWritten(memo, toolsFirst.replace('long long', 'longer long'))
     parsesAsWritten(memo, toolsFirst)
     expect(memo.hits).toBe(4)
@@ -133,36 +142,36 @@ describe('ToolSectionMemo', () => {
   })
 
   test('small tool lists and bodies whose tools are not written as JSON.stringify writes them are not kept', () => {
-    const memo = new ToolSectionMemo()
+    const memo = new BodyMemo()
     const small = ccBody(turn(1), [{ name: 'Read', input_schema: { type: 'object' } }])
     memo.learn(JSON.stringify(small), small)
     const pretty = ccBody(turn(1))
     memo.learn(JSON.stringify(pretty, null, 1), JSON.parse(JSON.stringify(pretty)))
-    expect(memo.size).toBe(0)
+    expect(memo.size()).toBe(0)
   })
 
   test('after four bodies in a row it could not learn from, it tries only every 64th', () => {
-    const memo = new ToolSectionMemo()
+    const memo = new BodyMemo()
     const body = ccBody(turn(1))
     const pretty = JSON.stringify(body, null, 1)
     for (let i = 0; i < 4; i++) memo.learn(pretty, JSON.parse(pretty))
     const compact = JSON.stringify(body)
     for (let i = 0; i < 63; i++) memo.learn(compact, JSON.parse(compact))
-    expect(memo.size).toBe(0)
+    expect(memo.size()).toBe(0)
     memo.learn(compact, JSON.parse(compact))
-    expect(memo.size).toBe(1)
+    expect(memo.size()).toBe(1)
   })
 
   test('keeps the 8 most recently used tool lists; a kept list seen again is not added twice', () => {
-    const memo = new ToolSectionMemo()
+    const memo = new BodyMemo()
     for (let i = 0; i < 10; i++) {
       const text = JSON.stringify(ccBody(turn(1), ccTools(`set ${i} `)))
       memo.learn(text, JSON.parse(text))
     }
-    expect(memo.size).toBe(8)
+    expect(memo.size()).toBe(8)
     const again = JSON.stringify(ccBody(turn(1), ccTools('set 9 ')))
     memo.learn(again, JSON.parse(again))
-    expect(memo.size).toBe(8)
+    expect(memo.size()).toBe(8)
     parsesAsWritten(memo, JSON.stringify(ccBody(turn(2), ccTools('set 2 '))))
     expect(memo.hits).toBe(1)
     parsesAsWritten(memo, JSON.stringify(ccBody(turn(2), ccTools('set 1 '))))
@@ -182,14 +191,19 @@ describe('upstream bodies from kept tools', () => {
     expect(jsonOf(shallow)).toBe('{"inner":{"a":2}}')
   })
 
-  test('every provider: the same wire bytes with and without the memo, request after request', () => {
+  test('every provider and system role: the same wire bytes with and without the memo, request after request', () => {
+    const system = bigSystem()
     for (const provider of PROVIDER_NAMES) {
       const profile = getProfile(provider)
-      const memo = learned(ccBody(turn(1)))
+      const memo = learned(ccBody(turn(1), ccTools(), { system }))
+      expect(memo.size('system')).toBe(1)
       let previousTools: unknown
-      for (let n = 2; n < 5; n++) {
-        const text = JSON.stringify(ccBody(turn(n), ccTools(), { tool_choice: { type: 'tool', name: 'mcp.server/tool' } }))
-        const ctx = { upstreamModel: provider === 'gemini' ? 'gemini-2.5-pro' : 'gpt-5', profile, stream: n % 2 === 0 }
+      for (let n = 2; n < 8; n++) {
+        // The fifth adds a system-role message, whose text joins the kept system's in the one system message.
+        const messages = n === 5 ? [{ role: 'system', content: 'Also: be brief.' }, ...turn(n)] : turn(n)
+        const text = JSON.stringify(ccBody(messages, ccTools(), { system, tool_choice: { type: 'tool', name: 'mcp.server/tool' } }))
+        // gpt-5 takes a developer message where the profile allows it, gpt-4o a system message.
+        const ctx = { upstreamModel: provider === 'gemini' ? 'gemini-2.5-pro' : n % 3 === 0 ? 'gpt-4o' : 'gpt-5', profile, stream: n % 2 === 0 }
         const plain = anthropicToOpenAI(validateMessagesRequest(JSON.parse(text)), ctx)
         const viaMemo = anthropicToOpenAI(validateMessagesRequest(memo.parse(text)), ctx)
         expect(serializeForUpstream(viaMemo.body).wire).toBe(serializeForUpstream(plain.body).wire)
@@ -199,8 +213,10 @@ describe('upstream bodies from kept tools', () => {
         expect(isDeepFrozen(viaMemo.body.tools)).toBe(true)
         if (previousTools) expect(viaMemo.body.tools as unknown).toBe(previousTools)
         previousTools = viaMemo.body.tools
+        if (n !== 5) expect(isDeepFrozen(viaMemo.body.messages[0])).toBe(true)
+        expect(viaMemo.body.messages[0].content).toContain('Follow the house rules.')
       }
-      expect(memo.hits).toBe(3)
+      expect(memo.hits).toBe(6)
     }
   })
 
@@ -209,12 +225,14 @@ describe('upstream bodies from kept tools', () => {
     fc.assert(
       fc.property(anthropicRequest, anthropicRequest, upstreamModel, fc.constantFrom(...PROVIDER_NAMES), fc.nat(3), (a, b, model, provider, variant) => {
         const tools = [...((a.tools as unknown[]) ?? []), ...ccTools()]
-        const memo = new ToolSectionMemo()
-        const first = JSON.stringify({ ...a, tools })
+        const memo = new BodyMemo()
+        const system = bigSystem(String(a.model))
+        const first = JSON.stringify({ ...a, system, tools })
         memo.learn(first, memo.parse(first) as Obj)
         // b with a's tools, written four ways: in b's own key order, tools first, tools followed by a duplicate,
         // and with the tools also nested in a message.
-        const withTools = { ...b, tools }
+        // Half of them also share a's long system prompt.
+        const withTools = variant % 2 ? { ...b, system, tools } : { ...b, tools }
         const { tools: _, ...rest } = withTools
         const text = [
           JSON.stringify(withTools),

@@ -1,0 +1,180 @@
+import { freezeDeep, isDeepFrozen } from '../translate/frozen-json'
+
+/** The top-level members a session repeats unchanged: its tool definitions and its system prompt. */
+export const KEPT_MEMBERS = ['tools', 'system'] as const
+export type KeptMember = (typeof KEPT_MEMBERS)[number]
+
+/** Members shorter than this (as JSON) are parsed every time: too cheap to be worth an entry. */
+const MIN_MEMBER_CHARS = 2_048
+/** Distinct values remembered per member (a session's main agent and its subagents each send their own). */
+const MAX_ENTRIES = 8
+/** Characters of a member's end searched for, and how far from where it was last seen. */
+const TAIL_CHARS = 48
+const SEARCH_WINDOW = 4_096
+/** After this many bodies in a row whose member could not be found as written, try only every SKIP_EVERY-th. */
+const MAX_FAILED_LEARNS = 4
+const SKIP_EVERY = 64
+
+interface Entry {
+  /** The member as it appears in the body: `"tools":` + JSON.stringify(tools). */
+  readonly raw: string
+  readonly tail: string
+  /** Characters between the member's end and the body's end when it was last seen. */
+  fromEnd: number
+  /** The parsed value, deep-frozen: shared by every request that carries this member. */
+  readonly value: unknown
+}
+
+/** What one member's memo found in a body. */
+interface Found {
+  readonly member: KeptMember
+  readonly entry: Entry
+  readonly start: number
+}
+
+/** The kept values of one member, most recently used first. */
+class MemberMemo {
+  readonly entries: Entry[] = []
+  readonly placeholder: string
+  #failedLearns = 0
+  #skipped = 0
+
+  constructor(
+    readonly member: KeptMember,
+    readonly marker: string,
+  ) {
+    this.placeholder = `${JSON.stringify(member)}:${JSON.stringify(marker)}`
+  }
+
+  find(text: string): Found | undefined {
+    for (const entry of this.entries) {
+      const start = locate(text, entry)
+      if (start >= 0) return { member: this.member, entry, start }
+    }
+    return undefined
+  }
+
+  used(e: Entry, text: string, start: number): void {
+    e.fromEnd = text.length - start - e.raw.length
+    const i = this.entries.indexOf(e)
+    if (i > 0) this.entries.unshift(...this.entries.splice(i, 1))
+  }
+
+  learn(text: string, value: unknown): void {
+    if (typeof value !== 'object' || value === null || isDeepFrozen(value)) return
+    if (this.#failedLearns >= MAX_FAILED_LEARNS && ++this.#skipped % SKIP_EVERY !== 0) return
+    const raw = `${JSON.stringify(this.member)}:${JSON.stringify(value)}`
+    if (raw.length < MIN_MEMBER_CHARS) return
+    const at = text.lastIndexOf(raw)
+    if (at < 0) {
+      this.#failedLearns++
+      return
+    }
+    this.#failedLearns = 0
+    const fromEnd = text.length - at - raw.length
+    const known = this.entries.findIndex((e) => e.raw === raw)
+    if (known >= 0) {
+      // Kept already, but not found where it was last seen: remember the new place.
+      const [e] = this.entries.splice(known, 1)
+      e.fromEnd = fromEnd
+      this.entries.unshift(e)
+      return
+    }
+    this.entries.unshift({ raw, tail: raw.slice(-TAIL_CHARS), fromEnd, value: freezeDeep(value) })
+    if (this.entries.length > MAX_ENTRIES) this.entries.length = MAX_ENTRIES
+  }
+}
+
+/**
+ * Parses request bodies, recognising a `tools` or `system` member seen before so that only the rest is parsed.
+ *
+ * Claude Code sends the same ~32 KB of tool definitions and ~7 KB of system prompt with every request of a
+ * session. Once a body has been validated, `learn` finds these members' JSON text in it (clients serialise with
+ * JSON.stringify, so a member is `"tools":` + JSON.stringify(tools)) and keeps each with its parsed value,
+ * deep-frozen. `parse` looks for kept members near where each was last seen, parses the body with each found
+ * member replaced by `"<name>":"<nonce>"`, and puts the frozen values in their places. The nonce is random per
+ * process, so a parse that yields it as the top-level member proves the replaced text was that member: a string
+ * key can only be followed by `:` in an object, and a replacement that began inside a string would have closed it
+ * and broken the JSON. The body then parses to the same value as a whole, since one complete value stood where
+ * another stands now. Anything else (nothing found, a parse error, a different result) parses the whole body as
+ * written.
+ */
+export class BodyMemo {
+  readonly #members: MemberMemo[]
+  /** Bodies that took at least one kept member. */
+  hits = 0
+
+  constructor() {
+    const nonce = crypto.randomUUID()
+    this.#members = KEPT_MEMBERS.map((m) => new MemberMemo(m, `ccproxy-kept-${m}-${nonce}`))
+  }
+
+  /** JSON.parse(text), reusing kept members; throws JSON.parse's SyntaxError for bad JSON. */
+  parse(text: string): unknown {
+    let found: Found[] | undefined
+    for (const m of this.#members) {
+      const f = m.find(text)
+      if (f) (found ??= []).push(f)
+    }
+    if (!found) return JSON.parse(text)
+    found.sort((a, b) => a.start - b.start)
+    // Members that overlap (one found inside the other) leave the later one out.
+    let spliced = ''
+    let at = 0
+    const used: Found[] = []
+    for (const f of found) {
+      if (f.start < at) continue
+      spliced += text.slice(at, f.start) + this.#memo(f.member).placeholder
+      at = f.start + f.entry.raw.length
+      used.push(f)
+    }
+    spliced += text.slice(at)
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(spliced)
+    } catch {
+      return JSON.parse(text)
+    }
+    if (parsed === null || typeof parsed !== 'object') return JSON.parse(text)
+    const body = parsed as Record<string, unknown>
+    for (const f of used) if (body[f.member] !== this.#memo(f.member).marker) return JSON.parse(text)
+    for (const f of used) {
+      body[f.member] = f.entry.value
+      this.#memo(f.member).used(f.entry, text, f.start)
+    }
+    this.hits++
+    return body
+  }
+
+  /**
+   * Keeps the members of a body that passed validation, if they are worth it and appear in `text` exactly as
+   * JSON.stringify writes them. Their values are frozen in place: the request's own translation only reads them.
+   */
+  learn(text: string, body: Partial<Record<KeptMember, unknown>>): void {
+    for (const m of this.#members) m.learn(text, body[m.member])
+  }
+
+  /** Values currently kept for `member`. */
+  size(member: KeptMember = 'tools'): number {
+    return this.#memo(member).entries.length
+  }
+
+  #memo(member: KeptMember): MemberMemo {
+    return this.#members[KEPT_MEMBERS.indexOf(member)]
+  }
+}
+
+/** Where `e.raw` starts in `text`: first where it was last seen, then near there; -1 if not found. */
+function locate(text: string, e: Entry): number {
+  const expected = text.length - e.fromEnd - e.raw.length
+  if (expected >= 0 && text.startsWith(e.raw, expected)) return expected
+  let from = Math.max(0, expected + e.raw.length - e.tail.length - SEARCH_WINDOW)
+  for (let n = 0; n < 4; n++) {
+    const tailAt = text.indexOf(e.tail, from)
+    if (tailAt < 0) return -1
+    const start = tailAt + e.tail.length - e.raw.length
+    if (start >= 0 && text.startsWith(e.raw, start)) return start
+    from = tailAt + 1
+  }
+  return -1
+}
