@@ -154,6 +154,11 @@ export class BodyMemo {
     for (const m of this.#members) m.learn(text, body[m.member])
   }
 
+  /** For GET /v1/metrics: bodies that took a kept member, and how many values each member keeps. */
+  stats(): { reused_total: number; kept: Record<KeptMember, number> } {
+    return { reused_total: this.hits, kept: { tools: this.size('tools'), system: this.size('system') } }
+  }
+
   /** Values currently kept for `member`. */
   size(member: KeptMember = 'tools'): number {
     return this.#memo(member).entries.length

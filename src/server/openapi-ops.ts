@@ -39,6 +39,10 @@ const MetricsSnapshot = obj({
   redis: obj({ status: { type: 'string', enum: ['off', 'ok', 'down'] }, up: { type: 'integer', enum: [0, 1], nullable: true } }, { description: 'REDIS_URL: off when not set; down while the local fallback is in use' }),
   process: obj({ rss_bytes: int, heap_used_bytes: int, heap_total_bytes: int, external_bytes: int }),
   health: obj({ score: { type: 'integer', minimum: 0, maximum: 100 }, status: HealthStatus }),
+  request_bodies: obj(
+    { reused_total: int, kept: obj({ tools: int, system: int }) },
+    { description: 'Request bodies whose tools or system member was recognised from an earlier request of the session and not parsed again, and how many distinct values of each are kept (at most 8)' },
+  ),
 })
 
 const EndpointHealth = {

@@ -188,6 +188,10 @@ describe('Claude Code through the compiled binary against a scripted upstream', 
 
     // The main loop ran every step once, in order, against the big model.
     expect(model.main.map((m) => m.step)).toEqual(['write', 'read', 'edit', 'parallel-read', 'final'])
+    // Its requests after the first carry the tools (and system prompt) the first did: the proxy parsed them once.
+    const metrics = (await (await fetch(`${proxy.url}/v1/metrics`)).json()) as { request_bodies: { reused_total: number; kept: { tools: number } } }
+    expect(metrics.request_bodies.reused_total).toBeGreaterThanOrEqual(model.main.length - 1)
+    expect(metrics.request_bodies.kept.tools).toBeGreaterThanOrEqual(1)
     const seen = upstream.requests.slice(before)
     for (const r of seen) expect(r.path).toBe('/v1/chat/completions')
     for (const side of model.side) expect(['fake-big', 'fake-small']).toContain(side.body?.model)

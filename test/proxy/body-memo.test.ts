@@ -5,6 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import fc from 'fast-check'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import { FakeUpstream } from '../support/fake-upstream'
 import { startApp, type InProcessProxy } from '../support/proxy-app'
 import { BodyMemo } from '../../src/proxy/body-memo'
@@ -327,5 +329,32 @@ describe('through the proxy', () => {
     const [, sentViaMemo, sentWhole] = upstream.chatRequests.slice(seen).map((r) => r.raw)
     expect(sentViaMemo).toBe(sentWhole)
     for (const res of [await viaMemo.json(), await whole.json()]) expect((res as { content: unknown }).content).toEqual([{ type: 'tool_use', id: 'call_1', name: 'mcp.server/tool', input: { path: '/x' } }])
+  })
+})
+
+/** Real requests recorded from Claude Code, present only where the shared fixtures are checked out beside the repo. */
+const recorded = resolve(import.meta.dir, '../../../shared/fixtures/claude-code-requests')
+
+describe.if(existsSync(recorded))('recorded Claude Code requests', () => {
+  const bodies = existsSync(recorded) ? readdirSync(recorded).filter((f) => f.endsWith('.json')).sort().map((f) => JSON.parse(readFileSync(join(recorded, f), 'utf8')).body as Obj) : []
+
+  test('each request after the first of a session takes the tools and system the others share, and translates the same', () => {
+    const memo = new BodyMemo()
+    const profile = getProfile('openai')
+    let hits = 0
+    for (const body of bodies) {
+      // As Claude Code sends it: JSON.stringify of the body, in the recorded key order.
+      const text = JSON.stringify(body)
+      const before = memo.hits
+      const parsed = parsesAsWritten(memo, text) as Obj
+      const sharesTools = bodies.some((b) => b !== body && bodies.indexOf(b) < bodies.indexOf(body) && JSON.stringify(b.tools) === JSON.stringify(body.tools))
+      expect(memo.hits - before).toBe(sharesTools ? 1 : 0)
+      hits += memo.hits - before
+      const req = validateMessagesRequest(parsed)
+      memo.learn(text, req)
+      const ctx = { upstreamModel: 'gpt-5', profile, stream: true }
+      expect(serializeForUpstream(anthropicToOpenAI(req, ctx).body).wire).toBe(serializeForUpstream(anthropicToOpenAI(validateMessagesRequest(JSON.parse(text)), ctx).body).wire)
+    }
+    expect(hits).toBeGreaterThan(0)
   })
 })

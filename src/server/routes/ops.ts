@@ -33,7 +33,7 @@ export function opsRoutes(deps: ProxyDeps) {
   const docs = opsOpenApiDetails()
   return new Elysia({ name: 'ccproxy/ops' })
     .get('/v1/metrics', function metricsJson() {
-      return deps.metrics.snapshot()
+      return { ...deps.metrics.snapshot(), request_bodies: deps.bodies.stats() }
     }, { detail: docs.metrics })
     .get('/metrics', function metricsPrometheus() {
       return new Response(toPrometheus(deps.metrics), { headers: { 'content-type': PROMETHEUS_CONTENT_TYPE } })
