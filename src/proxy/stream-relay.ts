@@ -57,15 +57,23 @@ export async function relayStream(opts: RelayOptions): Promise<Response> {
   const tap = opts.tap
   let pending: ReturnType<typeof reader.read> | undefined
 
-  /** Feeds decoded SSE messages to the translator; returns the translated events. */
-  const translate = (msgs: { data: string }[], out: AnthropicStreamEvent[]) => {
-    for (const m of msgs) {
-      if (finished) return
-      const data = m.data
+  // Decoded SSE messages not yet translated, and whether a content delta has been translated yet.
+  let backlog: { data: string }[] = []
+  let backlogAt = 0
+  let contentSeen = false
+
+  /**
+   * Translates queued SSE messages into `out`. Until the answer's first content delta it stops right after the
+   * chunk that made one, so that delta goes out before the rest of a burst is translated (a fast upstream often
+   * delivers the whole answer in one read). `all` drains everything (the upstream has ended).
+   */
+  const translate = (out: AnthropicStreamEvent[], all = false) => {
+    while (backlogAt < backlog.length && !finished) {
+      const data = backlog[backlogAt++].data
       if (data === '[DONE]') {
         out.push(...translator.end(true))
         finished = true
-        return
+        break
       }
       if (data === '') continue
       let chunk: OpenAIChatChunk
@@ -75,9 +83,25 @@ export async function relayStream(opts: RelayOptions): Promise<Response> {
         continue
       }
       summary.chunks++
-      out.push(...translator.push(chunk))
+      const events = translator.push(chunk)
+      out.push(...events)
       if (translator.failed) finished = true
+      if (!contentSeen && events.some((e) => e.type === 'content_block_delta')) {
+        contentSeen = true
+        if (!all) break
+      }
     }
+    if (backlogAt >= backlog.length) {
+      backlog = []
+      backlogAt = 0
+    }
+  }
+  const enqueue = (msgs: { data: string }[]) => {
+    if (msgs.length === 0) return
+    if (backlogAt === backlog.length) {
+      backlog = msgs
+      backlogAt = 0
+    } else backlog.push(...msgs)
   }
 
   /** One read from upstream, raced against a timer; returns TIMEOUT when the timer fires first. */
@@ -90,20 +114,23 @@ export async function relayStream(opts: RelayOptions): Promise<Response> {
     return r
   }
 
-  /** Reads until events exist, the stream ends, or `waitMs` passes. */
+  /** Translates what is queued, else reads until events exist, the stream ends, or `waitMs` passes. */
   const readEvents = async (waitMs: number): Promise<AnthropicStreamEvent[] | typeof TIMEOUT> => {
     const out: AnthropicStreamEvent[] = []
+    translate(out)
     const until = performance.now() + waitMs
     while (out.length === 0 && !finished) {
       const r = await readOnce(until - performance.now())
       if (r === TIMEOUT) return TIMEOUT
       if (r.done) {
-        translate(decoder.end(), out)
+        enqueue(decoder.end())
+        translate(out, true)
         if (!finished) out.push(...translator.end(false))
         finished = true
         break
       }
-      translate(decoder.push(r.value), out)
+      enqueue(decoder.push(r.value))
+      translate(out)
     }
     return out
   }
