@@ -15,7 +15,7 @@ import { claudeCodeBody, grownByOne, longConversation, type BodySize } from './b
 import { SHORT_STREAM_CHUNKS, SHORT_STREAM_MARKER } from './openai-data.ts'
 import { cleanupAll, clockTicks, freePort, memoryMB, prepareBinary, ROOT, spawnPortPrinter, spawnTracked, stopChild, tempDir, waitReady } from './lib/procs.ts'
 import type { Target } from './lib/loadgen.ts'
-import { countTokens, latencyMatrix, memory, startup, streaming, warmUp, type Plan, type RunState, type TargetName } from './lib/phases.ts'
+import { countTokens, latencyMatrix, memory, settleJit, startup, streaming, warmUp, type Plan, type RunState, type TargetName } from './lib/phases.ts'
 import { judgeGoals, printReport, round } from './lib/report.ts'
 
 const args = Bun.argv.slice(2)
@@ -33,8 +33,8 @@ const BODIES: BodySize[] = ['small', '60k']
 const STREAM_CHUNKS = 200
 const RSS_GROWTH_TOLERANCE_MB = 4
 const plan: Plan = quick
-  ? { rounds: 1, perRound: { 1: 5, 16: 32, 64: 64 }, warmup: 16, streamRounds: 1, streamsPerRound: 3, memoryPhase: 200, settleMs: 300, startupRuns: 2, countTokensRuns: 2, streamChunks: STREAM_CHUNKS }
-  : { rounds: 6, perRound: { 1: 250, 16: 1_500, 64: 3_000 }, warmup: 500, streamRounds: 6, streamsPerRound: 60, memoryPhase: 10_000, settleMs: 3_000, startupRuns: 9, countTokensRuns: 25, streamChunks: STREAM_CHUNKS }
+  ? { rounds: 1, perRound: { 1: 5, 16: 32, 64: 64 }, warmup: 16, streamRounds: 1, streamsPerRound: 3, memoryPhase: 200, settleMs: 300, startupRuns: 2, countTokensRuns: 2, streamChunks: STREAM_CHUNKS, jitSettle: { window: 32, share: 1, max: 32 } }
+  : { rounds: 6, perRound: { 1: 250, 16: 1_500, 64: 3_000 }, warmup: 500, streamRounds: 6, streamsPerRound: 60, memoryPhase: 10_000, settleMs: 3_000, startupRuns: 9, countTokensRuns: 25, streamChunks: STREAM_CHUNKS, jitSettle: { window: 3_000, share: 0.03, max: 30_000 } }
 
 const log = (s: string) => console.log(s)
 
@@ -113,6 +113,11 @@ async function main(): Promise<number> {
     log(`  ${name}: ${((performance.now() - t0) / 1000).toFixed(1)} s${s.errors ? ` (${s.errors} errors so far: ${s.firstError})` : ''}`)
   }
   await phase('warm-up', () => warmUp({ ...targets, stream: streamTargets }, plan.warmup, s))
+  // Each proxy until its compilers settle, on a mix of the bodies it will see.
+  const mixed = (t: 'ccproxy' | 'passthrough'): Target => ({ ...targets['60k'][t], bodies: [targets['60k'][t].bodies[0], targets.small[t].bodies[0], targets['60k'][t].bodies[0], streamTargets[t].bodies[0]] })
+  await phase('steady state', async () => {
+    for (const t of ['ccproxy', 'passthrough'] as const) await settleJit(t, mixed(t), pids[t], plan, s)
+  })
   await phase('latency and throughput', () => latencyMatrix(targets, CONCURRENCIES, plan, pids, s))
   await phase('streaming', () => streaming(streamTargets, shortStreamTargets, SHORT_STREAM_CHUNKS, plan, pids, s))
   const memTarget: Target = { ...targets['60k'].ccproxy, bodies: [...Array(9).fill(targets['60k'].ccproxy.bodies[0]), streamTargets.ccproxy.bodies[0]] }

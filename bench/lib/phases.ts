@@ -2,7 +2,7 @@
  * The measurement phases of the load bench. Each one fills dotted figures into a shared map; the interleaved
  * phases rotate the order of direct / passthrough / ccproxy every round so machine drift hits all three alike.
  */
-import { cpuTicks, freePort, memoryMB, spawnTracked, stopChild, waitReady } from './procs.ts'
+import { cpuTicks, freePort, jitTicks, memoryMB, spawnTracked, stopChild, waitReady } from './procs.ts'
 import { median, percentile, runBatch, timeStream, type Target } from './loadgen.ts'
 import { ratio, round, type Figures } from './report.ts'
 
@@ -26,6 +26,8 @@ export interface Plan {
   countTokensRuns: number
   /** Data chunks in each streamed answer (the mock's MOCK_CHUNKS). */
   streamChunks: number
+  /** Warm-up of each proxy until its compiler threads settle: see settleJit. */
+  jitSettle: { window: number; share: number; max: number }
 }
 
 /** Process ids whose CPU time is charged per request. */
@@ -47,6 +49,32 @@ export async function warmUp(targets: Record<string, Record<TargetName, Target>>
       s.firstError ??= r.firstError
     }
   }
+}
+
+/**
+ * Warms a proxy until it runs in its steady state: `window` requests at a time at concurrency 16 until its JIT
+ * compiler threads used less than `share` of its CPU over a window, or `max` requests have gone. JavaScriptCore
+ * keeps compiling hot code into higher tiers for tens of thousands of requests (on ccproxy the compiler threads
+ * take about a sixth of its CPU after 2,000 requests and a thirtieth after 20,000), a cost a long-running proxy pays
+ * once; without this the rounds would measure part of it. Records the requests sent and the last window's share.
+ */
+export async function settleJit(name: 'ccproxy' | 'passthrough', target: Target, pid: number, plan: Plan, s: RunState): Promise<void> {
+  const { window, share, max } = plan.jitSettle
+  let sent = 0
+  let last = 1
+  while (sent < max) {
+    const cpu0 = cpuTicks(pid)
+    const jit0 = jitTicks(pid)
+    const r = await runBatch(target, window, 16)
+    s.errors += r.errors
+    s.firstError ??= r.firstError
+    sent += window
+    const cpu = cpuTicks(pid) - cpu0
+    last = cpu > 0 ? (jitTicks(pid) - jit0) / cpu : 0
+    if (last < share) break
+  }
+  s.x[`warmup.${name}.requests`] = sent
+  s.x[`warmup.${name}.jit_cpu_share`] = round(last, 3)
 }
 
 /**

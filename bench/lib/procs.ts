@@ -159,6 +159,25 @@ export function cpuTicks(pid: number): number {
   return Number(fields[11]) + Number(fields[12])
 }
 
+/**
+ * CPU time (clock ticks) a process's JavaScriptCore compiler threads (named `JIT…`) have used so far, from
+ * /proc/<pid>/task; 0 where threads cannot be read.
+ */
+export function jitTicks(pid: number): number {
+  let total = 0
+  try {
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8')
+        if (!stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).startsWith('JIT')) continue
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+        total += Number(fields[11]) + Number(fields[12])
+      } catch {} // the thread ended
+    }
+  } catch {}
+  return total
+}
+
 /** Resident memory now and at its peak, in MB, from /proc/<pid>/status. */
 export function memoryMB(pid: number): { rss: number; peak: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8')

@@ -55,6 +55,8 @@ export function judgeGoals(x: Figures, rssGrowthToleranceMB: number): GoalResult
 export function printReport(x: Figures, goals: GoalResult[], bodies: string[], concurrencies: number[], log: (s: string) => void = console.log): void {
   const k = (b: string, c: number, t: string, m: string) => x[`latency.${b}.c${c}.${t}.${m}`]
   const a = (b: string, c: number, t: string, m: string) => x[`added.${b}.c${c}.${t}.${m}`]
+  const warm = (t: string) => `${f(x[`warmup.${t}.requests`], 0)} requests (compiler threads ${f(100 * x[`warmup.${t}.jit_cpu_share`], 1)}% of its CPU in the last batch)`
+  log(`\nSteady state before measuring: ccproxy warmed with ${warm('ccproxy')}, the pass-through with ${warm('passthrough')}`)
   log('\nLatency of a whole non-streaming answer, ms ("+" = added over the direct call at the same percentile)')
   log(pad('body', 6) + lpad('conc', 5) + lpad('direct p50/p99', 17) + lpad('passthrough p50/p99', 21) + lpad('+p50/+p99', 17) + lpad('ccproxy p50/p99', 18) + lpad('+p50/+p99', 18) + lpad('p50 x direct', 14) + lpad('p50 x pass', 12))
   for (const b of bodies) {
