@@ -55,7 +55,7 @@ export async function warmUp(targets: Record<string, Record<TargetName, Target>>
  * Warms a proxy until it runs in its steady state: `window` requests at a time at concurrency 16 until its JIT
  * compiler threads used less than `share` of its CPU over a window, or `max` requests have gone. JavaScriptCore
  * keeps compiling hot code into higher tiers for tens of thousands of requests (on ccproxy the compiler threads
- * take about a sixth of its CPU after 2,000 requests and a thirtieth after 20,000), a cost a long-running proxy pays
+ * took about 15% of its CPU over its first 10,000 requests and 3–4% after 25,000), a cost a long-running proxy pays
  * once; without this the rounds would measure part of it. Records the requests sent and the last window's share.
  */
 export async function settleJit(name: 'ccproxy' | 'passthrough', target: Target, pid: number, plan: Plan, s: RunState): Promise<void> {
