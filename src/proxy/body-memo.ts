@@ -11,7 +11,11 @@ const MAX_ENTRIES = 8
 /** Characters of a member's end searched for, and how far from where it was last seen. */
 const TAIL_CHARS = 48
 const SEARCH_WINDOW = 4_096
-/** After this many bodies in a row whose member could not be found as written, try only every SKIP_EVERY-th. */
+/**
+ * After this many learns in a row that did not pay off (the member was not found as written, or a kept value was
+ * dropped from the list without ever being reused), try to learn only from every SKIP_EVERY-th body. A reuse
+ * starts the count again.
+ */
 const MAX_FAILED_LEARNS = 4
 const SKIP_EVERY = 64
 
@@ -23,6 +27,8 @@ interface Entry {
   fromEnd: number
   /** The parsed value, deep-frozen: shared by every request that carries this member. */
   readonly value: unknown
+  /** Bodies that reused it. */
+  uses: number
 }
 
 /** What one member's memo found in a body. */
@@ -55,6 +61,8 @@ class MemberMemo {
   }
 
   used(e: Entry, text: string, start: number): void {
+    e.uses++
+    this.#failedLearns = 0
     e.fromEnd = text.length - start - e.raw.length
     const i = this.entries.indexOf(e)
     if (i > 0) this.entries.unshift(...this.entries.splice(i, 1))
@@ -70,7 +78,6 @@ class MemberMemo {
       this.#failedLearns++
       return
     }
-    this.#failedLearns = 0
     const fromEnd = text.length - at - raw.length
     const known = this.entries.findIndex((e) => e.raw === raw)
     if (known >= 0) {
@@ -80,8 +87,9 @@ class MemberMemo {
       this.entries.unshift(e)
       return
     }
-    this.entries.unshift({ raw, tail: raw.slice(-TAIL_CHARS), fromEnd, value: freezeDeep(value) })
-    if (this.entries.length > MAX_ENTRIES) this.entries.length = MAX_ENTRIES
+    this.entries.unshift({ raw, tail: raw.slice(-TAIL_CHARS), fromEnd, value: freezeDeep(value), uses: 0 })
+    // A value dropped without ever being reused was learned for nothing (a client whose tools change every time).
+    while (this.entries.length > MAX_ENTRIES) if (this.entries.pop()!.uses === 0) this.#failedLearns++
   }
 }
 

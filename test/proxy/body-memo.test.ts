@@ -164,6 +164,29 @@ describe('BodyMemo', () => {
     expect(memo.size()).toBe(1)
   })
 
+  test('tools that change with every request: after four kept lists were dropped unused, it learns only every 64th', () => {
+    const memo = new BodyMemo()
+    const learnAndRetry = (tag: string) => {
+      const text = JSON.stringify(ccBody(turn(1), ccTools(tag)))
+      memo.learn(text, memo.parse(text) as Obj)
+      const before = memo.hits
+      memo.parse(text)
+      return memo.hits - before
+    }
+    const texts = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `changing ${from + i} `)
+    // Each retry is a reuse (which would reset the count), so only the first 12 are learned one by one, without retry.
+    for (const tag of texts(0, 12)) {
+      const text = JSON.stringify(ccBody(turn(1), ccTools(tag)))
+      memo.learn(text, memo.parse(text) as Obj)
+    }
+    expect(memo.size()).toBe(8)
+    // Four lists were dropped without a reuse: the next ones are not kept.
+    expect(texts(12, 20).map(learnAndRetry)).toEqual([0, 0, 0, 0, 0, 0, 0, 0])
+    // A kept list that is reused starts the count again.
+    expect(learnAndRetry('changing 11 ')).toBe(1)
+    expect(learnAndRetry('changing 30 ')).toBe(1)
+  })
+
   test('keeps the 8 most recently used tool lists; a kept list seen again is not added twice', () => {
     const memo = new BodyMemo()
     for (let i = 0; i < 10; i++) {
