@@ -6,8 +6,14 @@ export type KeptMember = (typeof KEPT_MEMBERS)[number]
 
 /** Members shorter than this (as JSON) are parsed every time: too cheap to be worth an entry. */
 const MIN_MEMBER_CHARS = 2_048
-/** Distinct values remembered per member (a session's main agent and its subagents each send their own). */
+/** Members longer than this are not kept (Claude Code's tools are about 32 KB, its system prompt 7–30 KB). */
+const MAX_MEMBER_CHARS = 256 * 1024
+/** Distinct values remembered per member (a session's main agent and its subagents each send their own)… */
 const MAX_ENTRIES = 8
+/** …and the characters they may hold together; the least recently used go first. */
+const MAX_KEPT_CHARS = 1024 * 1024
+/** Occurrences of a member's text tried when learning where it is (the same text can also sit inside a turn). */
+const MAX_OCCURRENCES = 4
 /** Characters of a member's end searched for, and how far from where it was last seen. */
 const TAIL_CHARS = 48
 const SEARCH_WINDOW = 4_096
@@ -72,8 +78,8 @@ class MemberMemo {
     if (typeof value !== 'object' || value === null || isDeepFrozen(value)) return
     if (this.#failedLearns >= MAX_FAILED_LEARNS && ++this.#skipped % SKIP_EVERY !== 0) return
     const raw = `${JSON.stringify(this.member)}:${JSON.stringify(value)}`
-    if (raw.length < MIN_MEMBER_CHARS) return
-    const at = text.lastIndexOf(raw)
+    if (raw.length < MIN_MEMBER_CHARS || raw.length > MAX_MEMBER_CHARS) return
+    const at = this.#topLevelAt(text, raw)
     if (at < 0) {
       this.#failedLearns++
       return
@@ -88,8 +94,31 @@ class MemberMemo {
       return
     }
     this.entries.unshift({ raw, tail: raw.slice(-TAIL_CHARS), fromEnd, value: freezeDeep(value), uses: 0 })
+    let kept = 0
+    for (const e of this.entries) kept += e.raw.length
     // A value dropped without ever being reused was learned for nothing (a client whose tools change every time).
-    while (this.entries.length > MAX_ENTRIES) if (this.entries.pop()!.uses === 0) this.#failedLearns++
+    while (this.entries.length > MAX_ENTRIES || kept > MAX_KEPT_CHARS) {
+      const dropped = this.entries.pop()!
+      kept -= dropped.raw.length
+      if (dropped.uses === 0) this.#failedLearns++
+    }
+  }
+
+  /**
+   * Where `raw` is this body's top-level member, or -1. The same text may also appear nested (a tool input holding a
+   * copy of the tools, written the same way): each occurrence, last first, is checked by parsing the body with the
+   * placeholder there, as `parse` would. One parse per value learned.
+   */
+  #topLevelAt(text: string, raw: string): number {
+    let at = text.lastIndexOf(raw)
+    for (let n = 0; n < MAX_OCCURRENCES && at >= 0; n++) {
+      try {
+        const parsed = JSON.parse(text.slice(0, at) + this.placeholder + text.slice(at + raw.length)) as Record<string, unknown> | null
+        if (parsed !== null && typeof parsed === 'object' && parsed[this.member] === this.marker) return at
+      } catch {}
+      at = at > 0 ? text.lastIndexOf(raw, at - 1) : -1
+    }
+    return -1
   }
 }
 

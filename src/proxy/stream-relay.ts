@@ -205,6 +205,15 @@ export async function relayStream(opts: RelayOptions): Promise<Response> {
         await releaseCorked()
         let silentSince = performance.now()
         while (!finished) {
+          // What a burst left queued after the first content delta is already here: it goes out before any timeout
+          // check, so an answer in hand is never replaced by a timeout error.
+          if (backlogAt < backlog.length) {
+            const queued: AnthropicStreamEvent[] = []
+            translate(queued)
+            if (send(queued)) await releaseCorked()
+            silentSince = performance.now()
+            continue
+          }
           const now = performance.now()
           const left = deadline - now
           if (left <= 0) {

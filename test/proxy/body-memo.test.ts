@@ -187,6 +187,35 @@ describe('BodyMemo', () => {
     expect(learnAndRetry('changing 30 ')).toBe(1)
   })
 
+  test('a copy of the tools nested after the top-level member is not taken for it when learning', () => {
+    const tools = ccTools()
+    // Tools first, then a turn whose tool input holds the very same text: the last occurrence is the nested one.
+    const shaped = (n: number) => JSON.stringify({ tools, model: 'm', max_tokens: 1, messages: [...turn(n), { role: 'assistant', content: [{ type: 'tool_use', id: 't', name: 'Write', input: { tools } }] }, { role: 'user', content: 'ok' }] })
+    const memo = new BodyMemo()
+    memo.learn(shaped(1), memo.parse(shaped(1)) as Obj)
+    expect(memo.size()).toBe(1)
+    parsesAsWritten(memo, shaped(2))
+    parsesAsWritten(memo, shaped(3))
+    expect(memo.hits).toBe(2)
+  })
+
+  test('members over 256 KB are not kept, and the kept ones hold at most 1 MB of text', () => {
+    const memo = new BodyMemo()
+    const huge = ccBody(turn(1), ccTools('x'.repeat(3_000)))
+    expect(JSON.stringify(huge.tools).length).toBeGreaterThan(256 * 1024)
+    memo.learn(JSON.stringify(huge), huge)
+    expect(memo.size()).toBe(0)
+    const bigs = Array.from({ length: 8 }, (_, i) => ccBody(turn(1), ccTools(`${i}`.repeat(2_000))))
+    const each = `"tools":${JSON.stringify(bigs[0].tools)}`.length
+    expect(each).toBeGreaterThan(200_000)
+    for (const big of bigs) memo.learn(JSON.stringify(big), big)
+    // Each list is over 200 KB of JSON: only five fit in 1 MB, the most recent ones.
+    expect(memo.size()).toBe(Math.floor((1024 * 1024) / each))
+    expect(memo.size()).toBe(5)
+    expect((memo.parse(JSON.stringify(bigs[7])) as Obj).tools).toEqual(bigs[7].tools)
+    expect(memo.hits).toBe(1)
+  })
+
   test('keeps the 8 most recently used tool lists; a kept list seen again is not added twice', () => {
     const memo = new BodyMemo()
     for (let i = 0; i < 10; i++) {

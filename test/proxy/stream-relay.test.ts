@@ -22,7 +22,7 @@ function upstreamOf(pieces: string[]): Response {
   )
 }
 
-async function relay(pieces: string[]): Promise<{ reads: string[]; summary: StreamSummary }> {
+async function relay(pieces: string[], afterEachRead?: () => void): Promise<{ reads: string[]; summary: StreamSummary }> {
   let summary: StreamSummary | undefined
   const res = await relayStream({
     upstream: upstreamOf(pieces),
@@ -42,6 +42,7 @@ async function relay(pieces: string[]): Promise<{ reads: string[]; summary: Stre
     const { done, value } = await reader.read()
     if (done) break
     reads.push(decoder.decode(value))
+    afterEachRead?.()
   }
   return { reads, summary: summary! }
 }
@@ -79,6 +80,22 @@ describe('stream relay', () => {
       const { reads, summary } = await relay(pieces)
       expect(eventNames(reads.join(''))).toEqual(once)
       expect(summary.outcome).toBe('complete')
+    }
+  })
+
+  test('the rest of a burst already received goes out even if MAX_STREAM_SECONDS passes right after the first delta', async () => {
+    const realNow = performance.now.bind(performance)
+    let offset = 0
+    performance.now = () => realNow() + offset
+    try {
+      // Once the client has the first write, the clock jumps past the 10 s total limit.
+      const { reads, summary } = await relay([sseBody(textStream(['a', 'b', 'c']))], () => (offset = 20_000))
+      const all = reads.join('')
+      expect([...all.matchAll(/"text":"([abc])"/g)].map((m) => m[1])).toEqual(['a', 'b', 'c'])
+      expect(eventNames(all).at(-1)).toBe('message_stop')
+      expect(summary.outcome).toBe('complete')
+    } finally {
+      performance.now = realNow
     }
   })
 
