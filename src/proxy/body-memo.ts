@@ -12,7 +12,10 @@ const MAX_MEMBER_CHARS = 256 * 1024
 const MAX_ENTRIES = 8
 /** …and the characters they may hold together; the least recently used go first. */
 const MAX_KEPT_CHARS = 1024 * 1024
-/** Occurrences of a member's text tried when learning where it is (the same text can also sit inside a turn). */
+/**
+ * Occurrences of a member's text (or of its end, when looking near where it was last seen) tried before giving up:
+ * the same text can also sit inside a turn.
+ */
 const MAX_OCCURRENCES = 4
 /** Characters of a member's end searched for, and how far from where it was last seen. */
 const TAIL_CHARS = 48
@@ -37,11 +40,33 @@ interface Entry {
   uses: number
 }
 
-/** What one member's memo found in a body. */
+/** A kept member's text in a body: whose, which value, and where it starts. */
 interface Found {
-  readonly member: KeptMember
+  readonly memo: MemberMemo
   readonly entry: Entry
   readonly start: number
+}
+
+/**
+ * JSON.parse of `text` with each found member (in order, not overlapping) replaced by its placeholder, if that
+ * parses to an object whose every such member is its memo's nonce; undefined otherwise.
+ */
+function parsePlaceheld(text: string, found: readonly { memo: MemberMemo; entry: Pick<Entry, 'raw'>; start: number }[]): Record<string, unknown> | undefined {
+  let spliced = ''
+  let at = 0
+  for (const f of found) {
+    spliced += text.slice(at, f.start) + f.memo.placeholder
+    at = f.start + f.entry.raw.length
+  }
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(spliced + text.slice(at))
+  } catch {
+    return undefined
+  }
+  if (parsed === null || typeof parsed !== 'object') return undefined
+  const body = parsed as Record<string, unknown>
+  return found.every((f) => body[f.memo.member] === f.memo.marker) ? body : undefined
 }
 
 /** The kept values of one member, most recently used first. */
@@ -61,7 +86,7 @@ class MemberMemo {
   find(text: string): Found | undefined {
     for (const entry of this.entries) {
       const start = locate(text, entry)
-      if (start >= 0) return { member: this.member, entry, start }
+      if (start >= 0) return { memo: this, entry, start }
     }
     return undefined
   }
@@ -112,10 +137,7 @@ class MemberMemo {
   #topLevelAt(text: string, raw: string): number {
     let at = text.lastIndexOf(raw)
     for (let n = 0; n < MAX_OCCURRENCES && at >= 0; n++) {
-      try {
-        const parsed = JSON.parse(text.slice(0, at) + this.placeholder + text.slice(at + raw.length)) as Record<string, unknown> | null
-        if (parsed !== null && typeof parsed === 'object' && parsed[this.member] === this.marker) return at
-      } catch {}
+      if (parsePlaceheld(text, [{ memo: this, entry: { raw }, start: at }])) return at
       at = at > 0 ? text.lastIndexOf(raw, at - 1) : -1
     }
     return -1
@@ -156,28 +178,16 @@ export class BodyMemo {
     if (!found) return JSON.parse(text)
     found.sort((a, b) => a.start - b.start)
     // Members that overlap (one found inside the other) leave the later one out.
-    let spliced = ''
-    let at = 0
     const used: Found[] = []
     for (const f of found) {
-      if (f.start < at) continue
-      spliced += text.slice(at, f.start) + this.#memo(f.member).placeholder
-      at = f.start + f.entry.raw.length
-      used.push(f)
+      const last = used.at(-1)
+      if (!last || f.start >= last.start + last.entry.raw.length) used.push(f)
     }
-    spliced += text.slice(at)
-    let parsed: unknown
-    try {
-      parsed = JSON.parse(spliced)
-    } catch {
-      return JSON.parse(text)
-    }
-    if (parsed === null || typeof parsed !== 'object') return JSON.parse(text)
-    const body = parsed as Record<string, unknown>
-    for (const f of used) if (body[f.member] !== this.#memo(f.member).marker) return JSON.parse(text)
+    const body = parsePlaceheld(text, used)
+    if (!body) return JSON.parse(text)
     for (const f of used) {
-      body[f.member] = f.entry.value
-      this.#memo(f.member).used(f.entry, text, f.start)
+      body[f.memo.member] = f.entry.value
+      f.memo.used(f.entry, text, f.start)
     }
     this.hits++
     return body
@@ -193,7 +203,7 @@ export class BodyMemo {
 
   /** For GET /v1/metrics: bodies that took a kept member, and how many values each member keeps. */
   stats(): { reused_total: number; kept: Record<KeptMember, number> } {
-    return { reused_total: this.hits, kept: { tools: this.size('tools'), system: this.size('system') } }
+    return { reused_total: this.hits, kept: Object.fromEntries(this.#members.map((m) => [m.member, m.entries.length])) as Record<KeptMember, number> }
   }
 
   /** Values currently kept for `member`. */
@@ -211,7 +221,7 @@ function locate(text: string, e: Entry): number {
   const expected = text.length - e.fromEnd - e.raw.length
   if (expected >= 0 && text.startsWith(e.raw, expected)) return expected
   let from = Math.max(0, expected + e.raw.length - e.tail.length - SEARCH_WINDOW)
-  for (let n = 0; n < 4; n++) {
+  for (let n = 0; n < MAX_OCCURRENCES; n++) {
     const tailAt = text.indexOf(e.tail, from)
     if (tailAt < 0) return -1
     const start = tailAt + e.tail.length - e.raw.length
