@@ -51,22 +51,23 @@ export function serializeForUpstream(body: OpenAIChatRequest): UpstreamSerializa
  * (about 40 KB) are written once instead of on every request. Same bytes either way.
  */
 function stringifyFields(fields: Record<string, unknown>): string {
-  let frozen = false
-  for (const k in fields) if (hasFrozenPart(fields[k])) frozen = true
-  if (!frozen) return JSON.stringify(fields)
-  let out = ''
+  let kept: Map<string, string> | undefined
   for (const k in fields) {
-    const v = fields[k]
-    let json: string
-    if (Array.isArray(v) && v.length > 0 && isDeepFrozen(v[0]) && !isDeepFrozen(v)) {
-      json = '[' + jsonOf(v[0]) + (v.length > 1 ? ',' + JSON.stringify(v.slice(1)).slice(1) : ']')
-    } else json = jsonOf(v) as string
-    out += (out ? ',' : '{') + JSON.stringify(k) + ':' + json
+    const json = keptJson(fields[k])
+    if (json !== undefined) (kept ??= new Map()).set(k, json)
   }
+  if (!kept) return JSON.stringify(fields)
+  let out = ''
+  for (const k in fields) out += (out ? ',' : '{') + JSON.stringify(k) + ':' + (kept.get(k) ?? JSON.stringify(fields[k]))
   return out ? out + '}' : '{}'
 }
 
-const hasFrozenPart = (v: unknown) => isDeepFrozen(v) || (Array.isArray(v) && v.length > 0 && isDeepFrozen(v[0]))
+/** The JSON of a deep-frozen value, or of an array whose first element is deep-frozen, with that text kept; else undefined. */
+function keptJson(v: unknown): string | undefined {
+  if (isDeepFrozen(v)) return jsonOf(v)
+  if (!Array.isArray(v) || v.length === 0 || !isDeepFrozen(v[0])) return undefined
+  return '[' + jsonOf(v[0]) + (v.length > 1 ? ',' + JSON.stringify(v.slice(1)).slice(1) : ']')
+}
 
 /**
  * The response cache and de-duplication key: SHA-256 (hex) over the upstream base URL, the upstream model, the
