@@ -8,9 +8,9 @@ import { newRequestId } from './messages'
 export async function handleCountTokens(deps: ProxyDeps, request: Request): Promise<Response> {
   const requestId = newRequestId()
   try {
-    const { json, text } = await readJsonBody(request, deps.config, (t) => deps.bodies.parse(t))
+    const { json, text } = await readJsonBody(request, deps.config, deps.bodies)
     const req = validateCountTokensRequest(json)
-    if (text !== undefined) deps.bodies.learn(text, req)
+    deps.bodies.learn(text, req)
     const inputTokens = deps.countTokens(req)
     return new Response(JSON.stringify({ input_tokens: inputTokens }), {
       headers: { 'content-type': 'application/json', 'request-id': requestId, 'x-ccproxy-token-count': 'estimate' },

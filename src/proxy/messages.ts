@@ -63,10 +63,10 @@ export async function handleMessages(deps: ProxyDeps, request: Request, requestI
   }
   let flightFail: ((e: unknown) => void) | undefined
   try {
-    const { json, text } = await readJsonBody(request, deps.config, (t) => deps.bodies.parse(t))
+    const { json, text } = await readJsonBody(request, deps.config, deps.bodies)
     if (logBodies) rec.requestBody = json
     const req = validateMessagesRequest(json)
-    if (text !== undefined) deps.bodies.learn(text, req)
+    deps.bodies.learn(text, req)
     const stream = req.stream === true
     const upstreamModel = deps.mapModel(req.model)
     Object.assign(rec, { model: req.model, upstreamModel, stream })
