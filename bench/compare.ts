@@ -9,7 +9,7 @@
  */
 import { claudeCodeBodyText, type BodySize } from './bodies.ts'
 import { median, runBatch, type Target } from './lib/loadgen.ts'
-import { cleanupAll, clockTicks, cpuTicks, freePort, spawnPortPrinter, spawnTracked, tempDir, waitReady } from './lib/procs.ts'
+import { benchProxyEnv, cleanupAll, clockTicks, cpuTicks, freePort, spawnPortPrinter, spawnTracked, tempDir, waitReady } from './lib/procs.ts'
 
 const args = Bun.argv.slice(2)
 const opt = (name: string, def: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : def)
@@ -36,11 +36,7 @@ try {
   for (const [i, bin] of binaries.entries()) {
     const port = freePort()
     const home = tempDir('ccproxy-compare-')
-    const { proc } = spawnTracked([bin], {
-      PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, HOST: '127.0.0.1', PORT: String(port), OPENAI_BASE_URL: `${mock.url}/v1`,
-      OPENAI_API_KEY: 'sk-bench-0123456789abcdef', LOG_LEVEL: 'warn', LOG_FILE_PATH: '', ERROR_LOG_FILE_PATH: '',
-      CLIENT_RATE_LIMIT_ENABLED: 'false', RESPONSE_CACHE_ENABLED: 'false',
-    }, home)
+    const { proc } = spawnTracked([bin], benchProxyEnv(mock.url, port, home), home)
     await waitReady(`http://127.0.0.1:${port}/v1/health`, performance.now(), proc, 15_000)
     proxies.push({ name: `${i + 1}: ${bin}`, url: `http://127.0.0.1:${port}/v1/messages`, headers: anthropic, bodies: [body], pid: proc.pid })
   }

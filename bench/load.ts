@@ -13,7 +13,7 @@ import { cpus, loadavg } from 'node:os'
 import { dirname, join } from 'node:path'
 import { claudeCodeBody, grownByOne, longConversation, type BodySize } from './bodies.ts'
 import { SHORT_STREAM_CHUNKS, SHORT_STREAM_MARKER } from './openai-data.ts'
-import { cleanupAll, clockTicks, freePort, memoryMB, prepareBinary, ROOT, spawnPortPrinter, spawnTracked, stopChild, tempDir, waitReady } from './lib/procs.ts'
+import { benchProxyEnv, cleanupAll, clockTicks, freePort, memoryMB, prepareBinary, ROOT, spawnPortPrinter, spawnTracked, stopChild, tempDir, waitReady } from './lib/procs.ts'
 import type { Target } from './lib/loadgen.ts'
 import { countTokens, latencyMatrix, memory, settleJit, startup, streaming, warmUp, type Plan, type RunState, type TargetName } from './lib/phases.ts'
 import { judgeGoals, printReport, round } from './lib/report.ts'
@@ -47,19 +47,7 @@ async function main(): Promise<number> {
   const mock = await spawnPortPrinter('bench/mock-upstream.ts', { MOCK_CHUNKS: String(STREAM_CHUNKS) })
   const pass = await spawnPortPrinter('bench/passthrough.ts', { UPSTREAM_URL: mock.url })
   const home = tempDir('ccproxy-bench-home-')
-  const env = (port: number): Record<string, string> => ({
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: home,
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    OPENAI_BASE_URL: `${mock.url}/v1`,
-    OPENAI_API_KEY: 'sk-bench-0123456789abcdef',
-    LOG_LEVEL: 'warn',
-    LOG_FILE_PATH: '',
-    ERROR_LOG_FILE_PATH: '',
-    CLIENT_RATE_LIMIT_ENABLED: 'false',
-    RESPONSE_CACHE_ENABLED: 'false',
-  })
+  const env = (port: number): Record<string, string> => benchProxyEnv(mock.url, port, home)
   const cc = await startCcproxy(bin, env, home)
   await Bun.sleep(quick ? 100 : 1_000)
   const s: RunState = { x: {}, errors: 0, clkTck: clockTicks() }

@@ -10,7 +10,7 @@ import { copyFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { claudeCodeBodyText, type BodySize } from './bodies.ts'
 import { runBatch } from './lib/loadgen.ts'
-import { cleanupAll, freePort, prepareBinary, ROOT, spawnPortPrinter, spawnTracked, stopChild, tempDir, waitReady } from './lib/procs.ts'
+import { benchProxyEnv, cleanupAll, freePort, prepareBinary, ROOT, spawnPortPrinter, spawnTracked, stopChild, tempDir, waitReady } from './lib/procs.ts'
 
 const args = Bun.argv.slice(2)
 const opt = (name: string, def: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : def)
@@ -60,11 +60,7 @@ async function main(): Promise<number> {
   const mock = await spawnPortPrinter('bench/mock-upstream.ts')
   const home = tempDir('ccproxy-bench-prof-')
   const port = freePort()
-  const env = {
-    PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, HOST: '127.0.0.1', PORT: String(port),
-    OPENAI_BASE_URL: `${mock.url}/v1`, OPENAI_API_KEY: 'sk-bench-0123456789abcdef', LOG_LEVEL: 'warn', LOG_FILE_PATH: '', ERROR_LOG_FILE_PATH: '',
-    CLIENT_RATE_LIMIT_ENABLED: 'false', RESPONSE_CACHE_ENABLED: 'false',
-  }
+  const env = benchProxyEnv(mock.url, port, home)
   const profFlags = ['--cpu-prof', `--cpu-prof-dir=${home}`, `--cpu-prof-interval=${interval}`]
   const binary = args.includes('--binary')
   const cmd = binary ? [prepareBinary().bin] : [process.execPath, ...profFlags, join(ROOT, 'src', 'main.ts')]

@@ -141,6 +141,26 @@ export function prepareBinary(force = false): { bin: string; built: boolean } {
   return { bin, built: force || stale }
 }
 
+/**
+ * The settings every bench run of ccproxy uses: loopback, the given upstream, warnings only and no log files, and
+ * the response cache and client rate limiter off (the benches repeat one body thousands of times a second).
+ */
+export function benchProxyEnv(upstreamUrl: string, port: number, home: string): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: home,
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    OPENAI_BASE_URL: `${upstreamUrl}/v1`,
+    OPENAI_API_KEY: 'sk-bench-0123456789abcdef',
+    LOG_LEVEL: 'warn',
+    LOG_FILE_PATH: '',
+    ERROR_LOG_FILE_PATH: '',
+    CLIENT_RATE_LIMIT_ENABLED: 'false',
+    RESPONSE_CACHE_ENABLED: 'false',
+  }
+}
+
 /** Clock ticks per second for /proc CPU times (`getconf CLK_TCK`, 100 when unknown). */
 export function clockTicks(): number {
   try {
