@@ -8,7 +8,7 @@ import fc from 'fast-check'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { FakeUpstream } from '../support/fake-upstream'
-import { startApp, type InProcessProxy } from '../support/proxy-app'
+import { postMessages, startApp, type InProcessProxy } from '../support/proxy-app'
 import { BodyMemo } from '../../src/proxy/body-memo'
 import { serializeForUpstream } from '../../src/cache/key'
 import { isDeepFrozen, jsonOf } from '../../src/translate/frozen-json'
@@ -361,8 +361,7 @@ describe('through the proxy', () => {
     for (const p of proxies) await p.close()
     await upstream.close()
   })
-  const post = (p: InProcessProxy, body: string) =>
-    fetch(`${p.url}/v1/messages`, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-api-key': 'k', 'anthropic-version': '2023-06-01' } })
+  const post = (p: InProcessProxy, body: string) => postMessages(p.url, body)
 
   test('a request that reuses the kept tools reaches the upstream byte for byte as one parsed whole, and its tool call maps back', async () => {
     const [a, b] = await Promise.all([startApp(upstream.url), startApp(upstream.url)])
